@@ -1,0 +1,1 @@
+"""restsync: any REST API to a searchable knowledge base, by configuration alone."""
