@@ -1,0 +1,254 @@
+"""RestApiConnector: the library API. Config in, batches of documents out.
+
+Capabilities follow the shape RAGFlow (and Onyx before it) use, so ported code feels at home:
+full load (`load_from_state`), a time window (`poll_source`), resumable walks
+(`load_from_checkpoint`) and id listing (`list_document_ids`), each a thin layer over one walk.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any, Callable, Iterator, Mapping
+
+import httpx
+
+from restsync.auth import build_auth
+from restsync.clock import Clock, SystemClock
+from restsync.config import SourceConfig, load_config
+from restsync.connector.detail import DetailFetcher
+from restsync.connector.report import Probe, WalkReport
+from restsync.connector.request_builder import build_base_request
+from restsync.connector.walker import PageWalker
+from restsync.connector.window import TimeWindow, uses_placeholders
+from restsync.document import Document
+from restsync.extraction.items import select_items
+from restsync.http import HttpClient
+from restsync.http.request import ApiResponse, RequestSpec
+from restsync.mapping.mapper import DocumentMapper
+from restsync.pagination import Paginator, build_paginator
+
+Checkpoint = dict[str, Any]
+CHECKPOINT_VERSION = 1
+
+
+class RestApiConnector:
+    def __init__(
+        self,
+        config: SourceConfig | Mapping[str, Any] | str | Path,
+        *,
+        credentials: Mapping[str, str] | None = None,
+        allow_private: bool = False,
+        clock: Clock | None = None,
+        resolver: Callable[[str], list[str]] | None = None,
+        transport: httpx.BaseTransport | None = None,
+        strict: bool = False,
+    ):
+        self.config = config if isinstance(config, SourceConfig) else load_config(config, strict=strict)
+        self.config.check_required()
+        self._allow_private = allow_private
+        self._clock = clock or SystemClock()
+        self._resolver = resolver
+        self._transport = transport
+        self._credentials: dict[str, str] = dict(self.config.credentials)
+        if credentials:
+            self._credentials.update(credentials)
+        self._client: HttpClient | None = None
+        self._mapper = DocumentMapper(self.config, self.config.namespace)
+        self.report = WalkReport()
+        # Called after every page with the running report (CLI progress bars, server status).
+        self.on_progress: Callable[[WalkReport], None] | None = None
+        # Refuse a disallowed target before anything is sent, as RAGFlow does at construction.
+        guard = self._make_client(None)
+        try:
+            guard.check_url(self.config.url)
+        finally:
+            guard.close()
+
+    # -- RAGFlow-compatible surface -------------------------------------------------------------
+
+    def load_credentials(self, credentials: Mapping[str, str] | None) -> None:
+        """Merge secrets kept apart from the config; a missing secret fails here, not mid-walk."""
+        self._credentials.update(credentials or {})
+        self.close()
+        self._http()
+
+    def validate(self) -> Probe:
+        """Fetch page 1 and map it: raises the first problem found (config, auth, network, shape)."""
+        return self.probe()
+
+    def load_from_state(self) -> Iterator[list[Document]]:
+        """Every document of the source, in batches of `batch_size`."""
+        return self._batched(self._walk(TimeWindow(), None))
+
+    def poll_source(self, start: Any, end: Any) -> Iterator[list[Document]]:
+        """Documents updated in [start, end): epoch seconds or datetimes."""
+        return self._batched(self._walk(TimeWindow.of(start, end), None))
+
+    # -- restsync capabilities -----------------------------------------------------------------
+
+    def load_from_checkpoint(
+        self, checkpoint: Checkpoint | None = None, start: Any = None, end: Any = None
+    ) -> Iterator[tuple[list[Document], Checkpoint | None]]:
+        """Batches with the resume point after each page; the checkpoint rides on a page's last batch
+        only (a page with no documents yields an empty batch to carry it)."""
+        size = self.config.batch_size
+        for docs, page_checkpoint in self._walk(TimeWindow.of(start, end), checkpoint):
+            if not docs:
+                if page_checkpoint is not None:
+                    yield [], page_checkpoint
+                continue
+            for offset in range(0, len(docs), size):
+                last = offset + size >= len(docs)
+                yield docs[offset : offset + size], page_checkpoint if last else None
+
+    def iter_documents(self, start: Any = None, end: Any = None) -> Iterator[Document]:
+        for docs, _ in self._walk(TimeWindow.of(start, end), None):
+            yield from docs
+
+    def list_document_ids(self) -> Iterator[list[str]]:
+        """Ids of every current item, a page at a time (what deletion detection needs)."""
+        for docs, _ in self._walk(TimeWindow(), None):
+            yield [doc.id for doc in docs]
+
+    def probe(self) -> Probe:
+        """Page 1 only, with what check/preview show: items found, pagination, mapped documents."""
+        request = build_base_request(self.config, TimeWindow())
+        paginator = build_paginator(self.config)
+        paginator.init_request(request)
+        client = self._http()
+        response = client.send(request)
+        selection = select_items(response.data, self.config.items_path)
+        paginator.update_state(response, selection.items)
+        mapper = DocumentMapper(self.config, self.config.namespace)
+        documents = mapper.map_many(selection.items)
+        warnings = list(self.config.warnings) + list(mapper.warnings())
+        if selection.dropped:
+            warnings.append(f"{selection.dropped} array entries were not JSON objects and will be skipped")
+        return Probe(
+            request=f"{request.method} {client.describe(request)}" if hasattr(client, "describe") else request.method,
+            status=response.status,
+            elapsed_s=response.elapsed_s,
+            response=response,
+            items=selection,
+            pagination=describe_pagination(self.config, paginator),
+            has_next=paginator.has_next,
+            documents=documents,
+            warnings=warnings,
+        )
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+
+    def __enter__(self) -> "RestApiConnector":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- the walk --------------------------------------------------------------------------------
+
+    def _walk(self, window: TimeWindow, checkpoint: Checkpoint | None) -> Iterator[tuple[list[Document], Checkpoint | None]]:
+        config = self.config
+        report = self.report = WalkReport()
+        started = self._clock.monotonic()
+        server_side = uses_placeholders(config.url, config.query_params, config.request_body)
+        if not window.is_open and not server_side:
+            report.warn(
+                "no {poll_start}/{poll_end} placeholder in url, query_params or request_body: "
+                "every page is fetched and the time window is applied here"
+            )
+        self._mapper = mapper = DocumentMapper(config, config.namespace)
+        walker = PageWalker(
+            self._fetch,
+            build_paginator(config),
+            report,
+            max_pages=config.max_pages,
+            concurrency=config.concurrency,
+            request_delay=config.request_delay,
+            clock=self._clock,
+            checkpoints=config.pagination_type != "none",
+        )
+        details = DetailFetcher(config, self._http(), config.concurrency) if config.detail_url else None
+        resume = _resume_state(checkpoint)
+        try:
+            for page in walker.walk(build_base_request(config, window), resume):
+                items = details.fetch(page.items) if details else page.items
+                docs = mapper.map_many(items)
+                if not window.is_open:
+                    kept = [doc for doc in docs if window.contains(doc)]
+                    report.filtered_out += len(docs) - len(kept)
+                    docs = kept
+                report.documents += len(docs)
+                report.elapsed_s = self._clock.monotonic() - started
+                if self.on_progress is not None:
+                    self.on_progress(report)
+                yield docs, _checkpoint(page.checkpoint)
+        finally:
+            if details:
+                details.close()
+            report.elapsed_s = self._clock.monotonic() - started
+            for warning in mapper.warnings():
+                report.warn(warning)
+
+    def _fetch(self, request: RequestSpec) -> tuple[RequestSpec, ApiResponse, list[dict], int]:
+        response = self._http().send(request)
+        selection = select_items(response.data, self.config.items_path)
+        return request, response, selection.items, selection.dropped
+
+    def _batched(self, pages: Iterator[tuple[list[Document], Checkpoint | None]]) -> Iterator[list[Document]]:
+        size = self.config.batch_size
+        pending: list[Document] = []
+        for docs, _ in pages:
+            pending.extend(docs)
+            if len(pending) < size:
+                continue
+            full = len(pending) - len(pending) % size
+            for offset in range(0, full, size):
+                yield pending[offset : offset + size]
+            pending = pending[full:]
+        if pending:
+            yield pending
+
+    def _http(self) -> HttpClient:
+        if self._client is None:
+            auth = build_auth(self.config.auth_type, self.config.auth_config, self._credentials)
+            self._client = self._make_client(auth)
+        return self._client
+
+    def _make_client(self, auth: httpx.Auth | None) -> HttpClient:
+        secrets = [v for v in self._credentials.values() if isinstance(v, str) and v]
+        if auth is not None and hasattr(auth, "secret_values"):
+            secrets.extend(auth.secret_values())
+        return HttpClient(
+            timeout=self.config.timeout,
+            auth=auth,
+            allow_private=self._allow_private,
+            resolver=self._resolver,
+            clock=self._clock,
+            requests_per_second=self.config.requests_per_second,
+            transport=self._transport,
+            max_connections=max(4, self.config.concurrency * 2),
+            secrets=secrets,
+        )
+
+
+def describe_pagination(config: SourceConfig, paginator: Paginator) -> str:
+    detected = getattr(paginator, "detected", None)
+    if config.pagination_type == "auto":
+        return f"auto: {detected}" if detected else "auto: nothing detected (single request)"
+    return config.pagination_type
+
+
+def _resume_state(checkpoint: Checkpoint | None) -> dict | None:
+    if not checkpoint:
+        return None
+    return checkpoint.get("paginator")
+
+
+def _checkpoint(paginator_state: dict | None) -> Checkpoint | None:
+    if paginator_state is None:
+        return None
+    return {"version": CHECKPOINT_VERSION, "paginator": paginator_state}

@@ -1,0 +1,66 @@
+"""What a walk found out, beyond the documents it yielded: the basis of every summary and exit status."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from restsync.document import Document
+from restsync.http.request import ApiResponse
+
+
+@dataclass
+class WalkReport:
+    pages: int = 0
+    items: int = 0  # objects found in responses
+    documents: int = 0  # documents yielded (after the time window)
+    dropped_items: int = 0  # array entries that were not JSON objects
+    filtered_out: int = 0  # outside the requested time window (client-side filtering)
+    truncated: bool = False
+    truncation_reason: str | None = None
+    complete: bool = False  # the listing ended on the API's own end-of-data signal
+    elapsed_s: float = 0.0
+    warnings: list[str] = field(default_factory=list)
+
+    def warn(self, message: str) -> None:
+        if message not in self.warnings:
+            self.warnings.append(message)
+
+    def truncate(self, reason: str) -> None:
+        self.truncated = True
+        self.truncation_reason = reason
+
+    @property
+    def status(self) -> str:
+        if self.truncated:
+            return "truncated"
+        return "complete" if self.complete else "incomplete"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "status": self.status,
+            "pages": self.pages,
+            "items": self.items,
+            "documents": self.documents,
+            "dropped_items": self.dropped_items,
+            "filtered_out": self.filtered_out,
+            "truncated": self.truncated,
+            "truncation_reason": self.truncation_reason,
+            "elapsed_s": round(self.elapsed_s, 3),
+            "warnings": list(self.warnings),
+        }
+
+
+@dataclass
+class Probe:
+    """Page 1 of a source, as `check` and `preview` show it."""
+
+    request: str
+    status: int
+    elapsed_s: float
+    response: ApiResponse
+    items: Any  # restsync.extraction.items.ItemSelection
+    pagination: str
+    has_next: bool
+    documents: list[Document]
+    warnings: list[str] = field(default_factory=list)

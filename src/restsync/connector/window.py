@@ -1,0 +1,75 @@
+"""The incremental window: sent to the server through placeholders, or applied to documents here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+from restsync.document import Document
+
+POLL_PLACEHOLDERS = ("{poll_start}", "{poll_end}")
+EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+def to_utc(moment: datetime | float | int | None) -> datetime | None:
+    """Accept what callers pass: an aware or naive (= UTC) datetime, or epoch seconds (RAGFlow's poll_source)."""
+    if moment is None:
+        return None
+    if isinstance(moment, datetime):
+        return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
+    return datetime.fromtimestamp(float(moment), tz=timezone.utc)
+
+
+@dataclass(frozen=True)
+class TimeWindow:
+    start: datetime | None = None
+    end: datetime | None = None
+
+    @classmethod
+    def of(cls, start: Any = None, end: Any = None) -> "TimeWindow":
+        return cls(to_utc(start), to_utc(end))
+
+    @property
+    def is_open(self) -> bool:
+        return self.start is None and self.end is None
+
+    def contains(self, doc: Document) -> bool:
+        """Half-open [start, end); documents without a timestamp are kept, never silently dropped."""
+        moment = doc.doc_updated_at
+        if moment is None:
+            return True
+        if self.start is not None and moment < self.start:
+            return False
+        if self.end is not None and moment >= self.end:
+            return False
+        return True
+
+
+def uses_placeholders(*values: Any) -> bool:
+    """True if any string inside the given values (nested dicts/lists included) names a poll placeholder."""
+    return any(_mentions(value) for value in values)
+
+
+def _mentions(value: Any) -> bool:
+    if isinstance(value, str):
+        return any(p in value for p in POLL_PLACEHOLDERS)
+    if isinstance(value, dict):
+        return any(_mentions(k) or _mentions(v) for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return any(_mentions(v) for v in value)
+    return False
+
+
+def fill_placeholders(value: Any, replacements: dict[str, str]) -> Any:
+    """Replace poll placeholders in every string inside value, leaving other types untouched."""
+    if isinstance(value, str):
+        for placeholder, text in replacements.items():
+            if placeholder in value:
+                value = value.replace(placeholder, text)
+        return value
+    if isinstance(value, dict):
+        return {k: fill_placeholders(v, replacements) for k, v in value.items()}
+    if isinstance(value, list):
+        return [fill_placeholders(v, replacements) for v in value]
+    return value
