@@ -1,0 +1,107 @@
+"""A local API for benchmarks: N items of ~1 KB, five pagination styles, configurable latency.
+
+Run alone:  python bench/apiserver.py --items 20000 --latency-ms 20 --port 8900
+Endpoints (all JSON):
+  /page?page=&per_page=          {"items": [...], "total": N}   + X-Total-Count
+  /offset?offset=&limit=         {"items": [...], "total": N}
+  /cursor?cursor=&limit=         {"items": [...], "next_cursor": "..."}
+  /next?after=&limit=            {"items": [...], "links": {"next": "/next?after=..."}}
+  /link?page=&per_page=          [...]                           + Link: <...>; rel="next"
+Items are generated on the fly (the server holds no dataset), so 200k items cost it no memory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlparse
+
+PAGE_CAP = 100
+_FILLER = ("Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor. " * 12)[:820]
+
+
+def make_item(i: int) -> dict:
+    return {
+        "id": i,
+        "title": f"Article {i}",
+        "body": f"<p>{_FILLER}</p><p>Item {i}.</p>",
+        "author": {"name": f"Author {i % 37}"},
+        "tags": [{"name": f"tag{i % 7}"}, {"name": f"tag{i % 11}"}],
+        "updated_at": f"2025-{1 + i % 12:02d}-{1 + i % 28:02d}T10:{i % 60:02d}:00Z",
+        "url": f"https://example.com/articles/{i}",
+    }
+
+
+def make_handler(total: int, latency_s: float):
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"  # keep-alive, as real APIs
+
+        def log_message(self, *args) -> None:
+            pass
+
+        def do_GET(self) -> None:
+            if latency_s:
+                time.sleep(latency_s)
+            url = urlparse(self.path)
+            q = {k: v[0] for k, v in parse_qs(url.query).items()}
+            size = min(int(q.get("per_page") or q.get("limit") or PAGE_CAP), PAGE_CAP)
+            headers: dict[str, str] = {"X-Total-Count": str(total)}
+            if url.path == "/page" or url.path == "/link":
+                page = int(q.get("page", 1))
+                start = (page - 1) * size
+                items = [make_item(i) for i in range(start, min(start + size, total))]
+                if url.path == "/link":
+                    body: object = items
+                    if start + size < total:
+                        headers["Link"] = f'<http://{self.headers["Host"]}/link?page={page + 1}&per_page={size}>; rel="next"'
+                else:
+                    body = {"items": items, "total": total}
+            elif url.path == "/offset":
+                start = int(q.get("offset", 0))
+                body = {"items": [make_item(i) for i in range(start, min(start + size, total))], "total": total}
+            elif url.path in ("/cursor", "/next"):
+                start = int(q.get("cursor") or q.get("after") or 0)
+                end = min(start + size, total)
+                items = [make_item(i) for i in range(start, end)]
+                more = end < total
+                if url.path == "/cursor":
+                    body = {"items": items, "next_cursor": str(end) if more else None}
+                else:
+                    body = {"items": items, "links": {"next": f"/next?after={end}&limit={size}" if more else None}}
+            else:
+                self.send_error(404)
+                return
+            payload = json.dumps(body).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(payload)))
+            for name, value in headers.items():
+                self.send_header(name, value)
+            self.end_headers()
+            self.wfile.write(payload)
+
+    return Handler
+
+
+def serve(total: int, latency_ms: float, port: int = 0) -> ThreadingHTTPServer:
+    server = ThreadingHTTPServer(("127.0.0.1", port), make_handler(total, latency_ms / 1000))
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--items", type=int, default=20_000)
+    parser.add_argument("--latency-ms", type=float, default=0.0)
+    parser.add_argument("--port", type=int, default=0)
+    args = parser.parse_args()
+    srv = serve(args.items, args.latency_ms, args.port)
+    print(f"http://127.0.0.1:{srv.server_address[1]}", flush=True)
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        pass
