@@ -1,0 +1,116 @@
+"""Config files (YAML or JSON) and `${ENV_NAME}` secrets, turned into a `SourceConfig`."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from restsync.config.schema import SourceConfig
+from restsync.errors import ConfigError
+
+YAML_SUFFIXES = (".yaml", ".yml")
+JSON_SUFFIXES = (".json",)
+
+# `$${X}` is an escaped literal `${X}`; `${NAME}` is a variable.
+_ENV_REFERENCE = re.compile(r"\$\$\{|\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+def load_config(
+    source: str | Path | Mapping[str, Any], *, env: Mapping[str, str] | None = None, strict: bool = False
+) -> SourceConfig:
+    """Read a config file (or take a mapping), substitute `${ENV}` values, validate."""
+    if isinstance(source, Mapping):
+        raw: Any = source
+    elif isinstance(source, (str, Path)):
+        raw = read_config_file(Path(source))
+    else:
+        raise ConfigError(f"expected a config file path or a mapping, got {type(source).__name__}")
+    if not isinstance(raw, Mapping):
+        raise ConfigError(f"a source config must be a mapping (JSON object), got {type(raw).__name__}")
+    substituted = substitute_env(raw, os.environ if env is None else env)
+    return SourceConfig.from_mapping(substituted, strict=strict)
+
+
+def read_config_file(path: Path) -> Any:
+    """Parse a .yaml/.yml/.json file; syntax errors name the file and line."""
+    suffix = path.suffix.lower()
+    if suffix not in YAML_SUFFIXES + JSON_SUFFIXES:
+        raise ConfigError(f"{path}: unsupported config file type {path.suffix!r} (use .yaml, .yml or .json)")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: config file not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read config file: {exc}") from None
+    if not text.strip():
+        raise ConfigError(f"{path}: config file is empty")
+    if suffix in JSON_SUFFIXES:
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ConfigError(f"{path}:{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}") from None
+    try:
+        return yaml.load(text, Loader=_ConfigYamlLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
+        problem = " ".join(part for part in (exc.context, exc.problem) if part)
+        raise ConfigError(f"{where}: invalid YAML: {problem}") from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: invalid YAML: {exc}") from None
+
+
+def substitute_env(value: Any, env: Mapping[str, str], path: str = "") -> Any:
+    """Replace `${NAME}` in every string value (keys are left alone), recursively."""
+    if isinstance(value, str):
+        return _substitute_text(value, env, path)
+    if isinstance(value, Mapping):
+        return {k: substitute_env(v, env, f"{path}.{k}" if path else str(k)) for k, v in value.items()}
+    if isinstance(value, list):
+        return [substitute_env(v, env, f"{path}[{i}]") for i, v in enumerate(value)]
+    return value
+
+
+def _substitute_text(text: str, env: Mapping[str, str], path: str) -> str:
+    def replace(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name is None:
+            return "${"
+        if name not in env:
+            raise ConfigError(f"environment variable {name!r} is not set (referenced as ${{{name}}})", path or None)
+        return env[name]
+
+    return _ENV_REFERENCE.sub(replace, text)
+
+
+class _ConfigYamlLoader(yaml.SafeLoader):
+    """SafeLoader that keeps dates as text and refuses duplicate keys.
+
+    Dates stay strings because they end up in query strings and templates verbatim; a
+    duplicate key would otherwise silently drop the first value.
+    """
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if not isinstance(key, (str, int, float, bool)) and key is not None:
+                continue  # unhashable keys get SafeLoader's own error
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    "while constructing a mapping", node.start_mark, f"duplicate key {key!r}", key_node.start_mark
+                )
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
+_ConfigYamlLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
