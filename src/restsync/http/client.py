@@ -1,0 +1,237 @@
+"""`HttpClient.send`: one API request in, parsed JSON out, or a restsync error that names it.
+
+The client follows redirects itself (each hop through the SSRF guard, credentials dropped
+across origins), retries transient faults, waits out rate limits and parses JSON. One
+`httpx.Client` is shared by all threads, so connections are pooled and kept alive.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from typing import Iterable, Mapping
+
+import httpx
+
+from restsync.auth import TokenEndpointUnavailable
+from restsync.clock import Clock, SystemClock
+from restsync.errors import (
+    AuthError,
+    BlockedAddressError,
+    ClientRequestError,
+    ConfigError,
+    InvalidResponseError,
+    RateLimitExhaustedError,
+    RetriesExhaustedError,
+)
+from restsync.http.body import NotJsonError, TruncatedBodyError, decode_json_body
+from restsync.http.pacing import RatePacer
+from restsync.http.redact import SENSITIVE_QUERY_PARAMS, Redactor
+from restsync.http.request import ApiResponse, RequestSpec
+from restsync.http.retry import Action, RetryPolicy, backoff_delay, classify
+from restsync.http.ssrf import AddressGuard, GuardedTransport, Resolver
+
+logger = logging.getLogger("restsync.http")
+
+MAX_REDIRECTS = 5
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+# Headers that carry credentials whatever the auth type; the auth object adds its own.
+CREDENTIAL_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "x-api-key"})
+ERROR_BODY_PREVIEW = 200
+DEFAULT_HEADERS = {"User-Agent": "restsync", "Accept": "application/json"}
+
+# Faults where trying again may help: dropped connections, bodies cut short, token endpoint 5xx.
+_TRANSIENT_FAULTS = (httpx.TransportError, httpx.DecodingError, TruncatedBodyError, TokenEndpointUnavailable)
+
+
+def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
+    default_port = {"http": 80, "https": 443}.get(url.scheme)
+    return (url.scheme, url.host, url.port or default_port)
+
+
+class HttpClient:
+    def __init__(self, *, timeout: float = 30.0, headers: Mapping[str, str] | None = None,
+                 auth: httpx.Auth | None = None, allow_private: bool = False,
+                 resolver: Resolver | None = None, clock: Clock | None = None,
+                 retry: RetryPolicy | None = None, requests_per_second: float | None = None,
+                 transport: httpx.BaseTransport | None = None, max_connections: int = 16,
+                 secrets: Iterable[str] = ()):
+        self._clock = clock or SystemClock()
+        self._retry = retry or RetryPolicy()
+        self._auth = auth
+        self._pacer = RatePacer(requests_per_second, self._clock) if requests_per_second else None
+        self._guard = AddressGuard(allow_private=allow_private, resolver=resolver)
+        if transport is None:
+            limits = httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections)
+            transport = httpx.HTTPTransport(limits=limits)
+        self._client = httpx.Client(
+            transport=GuardedTransport(transport, self._guard),
+            headers={**DEFAULT_HEADERS, **(headers or {})},
+            timeout=timeout,
+            follow_redirects=False,  # followed here, so every hop is checked and stripped
+            trust_env=False,  # env proxies would be mounted beside the guarded transport
+        )
+        auth_headers = getattr(auth, "header_names", ())
+        auth_params = tuple(getattr(auth, "query_param_names", ()))
+        self._stripped_headers = CREDENTIAL_HEADERS | {h.lower() for h in auth_headers}
+        self._stripped_params = SENSITIVE_QUERY_PARAMS | {p.lower() for p in auth_params}
+        secret_values = getattr(auth, "secret_values", None)
+        self._redactor = Redactor(secrets, auth_params, dynamic_secrets=secret_values)
+        self._random = random.Random()
+
+    # -- public API ---------------------------------------------------------------------------
+
+    def send(self, spec: RequestSpec) -> ApiResponse:
+        """Send `spec` (following redirects, retrying, pacing); thread-safe."""
+        policy = self._retry
+        failures = 0
+        rate_limited = 0
+        while True:
+            started = self._clock.monotonic()
+            try:
+                response, final_url = self._exchange(spec)
+                status = response.status_code
+                if 200 <= status < 300:
+                    content = response.content
+                    return ApiResponse(status=status, headers=response.headers, url=str(final_url),
+                                       data=decode_json_body(content), request=spec,
+                                       elapsed_s=self._clock.monotonic() - started, size_bytes=len(content))
+            except _TRANSIENT_FAULTS as exc:
+                failures += 1
+                reason = self._fault_reason(exc)
+                if failures >= policy.max_attempts:
+                    raise RetriesExhaustedError(f"gave up after {failures} attempts: {reason}",
+                                                request=self._describe(spec)) from None
+                self._pause(backoff_delay(policy, failures, self._random.random()), spec, reason)
+                continue
+            except NotJsonError as exc:
+                raise InvalidResponseError(f"response is not valid JSON: {exc}", request=self._describe(spec),
+                                           status=status) from None
+            except BlockedAddressError as exc:
+                raise BlockedAddressError(f"{exc} [{self._describe(spec)}]") from None
+            except httpx.InvalidURL as exc:
+                raise ConfigError(f"invalid URL ({exc}) [{self._describe(spec)}]", key="url") from None
+
+            verdict = classify(status, response.headers, self._clock.time(), policy)
+            if verdict.action is Action.RATE_LIMITED:
+                rate_limited += 1
+                if rate_limited >= policy.max_rate_limit_waits:
+                    raise RateLimitExhaustedError(
+                        f"too many requests: still rate limited (HTTP {status}) after {rate_limited} attempts",
+                        request=self._describe(spec), status=status)
+                wait = verdict.wait
+                if wait is None:
+                    wait = backoff_delay(policy, rate_limited, self._random.random())
+                self._pause(wait, spec, f"rate limited (HTTP {status})")
+            elif verdict.action is Action.TRANSIENT:
+                failures += 1
+                if failures >= policy.max_attempts:
+                    raise RetriesExhaustedError(f"gave up after {failures} attempts: HTTP {status}",
+                                                request=self._describe(spec), status=status)
+                wait = verdict.wait
+                if wait is None:
+                    wait = backoff_delay(policy, failures, self._random.random())
+                self._pause(wait, spec, f"HTTP {status}")
+            elif verdict.action is Action.AUTH_FAILED:
+                raise AuthError(f"authentication failed with status {status}{self._preview(response)}",
+                                request=self._describe(spec), status=status)
+            elif verdict.action is Action.CLIENT_ERROR:
+                raise ClientRequestError(f"non-retriable client error status {status}{self._preview(response)}",
+                                         request=self._describe(spec), status=status)
+            else:
+                raise InvalidResponseError(f"unexpected status {status}{self._preview(response)}",
+                                           request=self._describe(spec), status=status)
+
+    def check_url(self, url: str) -> None:
+        """Run the SSRF check on `url` up front (raises BlockedAddressError)."""
+        try:
+            self._guard.check_url(httpx.URL(url))
+        except httpx.InvalidURL as exc:
+            raise ConfigError(f"invalid URL: {exc}", key="url") from None
+        except httpx.ConnectError as exc:
+            raise RetriesExhaustedError(str(exc), request=self._redactor.redact(url)) from None
+
+    def close(self) -> None:
+        self._client.close()
+
+    def __enter__(self) -> "HttpClient":
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # -- one exchange: a request and its redirects --------------------------------------------
+
+    def _exchange(self, spec: RequestSpec) -> tuple[httpx.Response, httpx.URL]:
+        method = spec.method.upper()
+        url: httpx.URL | str = spec.url
+        params = spec.params or None
+        body = spec.json
+        first_origin = None
+        crossed_origin = False
+        for hop in range(MAX_REDIRECTS + 1):
+            request = self._client.build_request(method, url, params=params, headers=spec.headers or None, json=body)
+            target = request.url  # before auth adds anything (api-key query params)
+            if first_origin is None:
+                first_origin = _origin(target)
+            elif _origin(target) != first_origin:
+                crossed_origin = True  # stays set: credentials never come back on later hops
+            if crossed_origin:
+                self._strip_credentials(request)
+            if self._pacer is not None:
+                self._pacer.acquire()
+            response = self._client.send(request, auth=None if crossed_origin else self._auth)
+            location = response.headers.get("location")
+            if response.status_code not in REDIRECT_STATUSES or not location:
+                return response, target
+            if hop == MAX_REDIRECTS:
+                raise BlockedAddressError(f"Exceeded {MAX_REDIRECTS} redirects (last Location: "
+                                          f"{self._redactor.redact(location)})")
+            url = target.join(location)
+            params = None  # already part of the URL; the Location replaces them
+            if response.status_code in (301, 302, 303) and method != "HEAD":
+                method, body = "GET", None
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _strip_credentials(self, request: httpx.Request) -> None:
+        secrets = self._redactor.secrets()
+        for name, value in list(request.headers.items()):
+            if name.lower() in self._stripped_headers or any(s in value for s in secrets):
+                del request.headers[name]
+        url = request.url
+        if url.userinfo:
+            url = url.copy_with(userinfo=b"")
+        for name in list(url.params.keys()):
+            if name.lower() in self._stripped_params:
+                url = url.copy_remove_param(name)
+        request.url = url
+
+    # -- helpers -------------------------------------------------------------------------------
+
+    def _describe(self, spec: RequestSpec) -> str:
+        try:
+            url = str(httpx.URL(spec.url).copy_merge_params(spec.params)) if spec.params else spec.url
+        except httpx.InvalidURL:
+            url = spec.url
+        return self._redactor.describe(spec.method, url)
+
+    def _fault_reason(self, exc: Exception) -> str:
+        if isinstance(exc, TruncatedBodyError):
+            return f"response body was cut short: {exc}"
+        if isinstance(exc, TokenEndpointUnavailable):
+            return self._redactor.redact(str(exc))
+        detail = self._redactor.redact(str(exc)) or "no detail"
+        return f"connection error ({type(exc).__name__}: {detail})"
+
+    def _preview(self, response: httpx.Response) -> str:
+        text = response.text.strip()
+        if not text:
+            return ""
+        if len(text) > ERROR_BODY_PREVIEW:
+            text = text[:ERROR_BODY_PREVIEW] + "..."
+        return f": {self._redactor.redact(text)}"
+
+    def _pause(self, seconds: float, spec: RequestSpec, reason: str) -> None:
+        if logger.isEnabledFor(logging.INFO):
+            logger.info("retrying %s in %.2fs: %s", self._describe(spec), seconds, reason)
+        self._clock.sleep(seconds)

@@ -1,0 +1,151 @@
+"""SSRF guard: which addresses a request may reach, enforced at the transport seam.
+
+Every request (first hops, redirect hops, OAuth2 token requests) passes through
+`GuardedTransport`, so nothing can bypass the policy. A host is resolved, checked and pinned
+once per client: the request is then sent to the checked IP (with the original Host header and
+TLS server name), so a DNS answer that changes later (rebinding) cannot redirect it.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+import threading
+from typing import Callable
+
+import httpx
+
+from restsync.errors import BlockedAddressError
+
+Resolver = Callable[[str], list[str]]
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+ALLOWED_SCHEMES = frozenset({"http", "https"})
+# Carrier-grade NAT space is not flagged private by the ipaddress module but is not public.
+_EXTRA_BLOCKED_NETWORKS = (ipaddress.ip_network("100.64.0.0/10"),)
+
+
+def default_resolver(host: str) -> list[str]:
+    """All addresses the system resolver gives for `host` (TCP), in its preferred order."""
+    infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
+    addresses: list[str] = []
+    for info in infos:
+        address = str(info[4][0]).split("%", 1)[0]  # drop an IPv6 zone id
+        if address not in addresses:
+            addresses.append(address)
+    return addresses
+
+
+def is_disallowed_address(address: IPAddress) -> bool:
+    """True for every address that is not plainly public (private, loopback, metadata, ...)."""
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return (
+        address.is_private
+        or address.is_loopback
+        or address.is_link_local
+        or address.is_reserved
+        or address.is_multicast
+        or address.is_unspecified
+        or any(address in network for network in _EXTRA_BLOCKED_NETWORKS)
+    )
+
+
+def is_localhost_name(host: str) -> bool:
+    name = host.lower().rstrip(".")
+    return name == "localhost" or name.endswith(".localhost")
+
+
+def check_scheme(scheme: str) -> None:
+    if scheme.lower() not in ALLOWED_SCHEMES:
+        raise BlockedAddressError(
+            f"Unsupported URL scheme '{scheme}': only http and https are allowed"
+        )
+
+
+def _parse_ip(host: str) -> IPAddress | None:
+    try:
+        return ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return None
+
+
+class AddressGuard:
+    """Resolves, checks and pins hosts; the answer for each host is cached for the client's life."""
+
+    def __init__(self, *, allow_private: bool = False, resolver: Resolver | None = None):
+        self.allow_private = allow_private
+        self._resolver = resolver or default_resolver
+        self._pinned: dict[str, str] = {}
+        self._lock = threading.Lock()
+
+    def pinned_address(self, host: str) -> str:
+        """The checked IP to connect to for `host`; raises BlockedAddressError if refused."""
+        pinned = self._pinned.get(host)
+        if pinned is not None:
+            return pinned
+        pinned = self._resolve_and_check(host)
+        with self._lock:
+            # Two threads may race on a first lookup; keep one answer so both pin the same IP.
+            return self._pinned.setdefault(host, pinned)
+
+    def check_url(self, url: httpx.URL) -> str:
+        check_scheme(url.scheme)
+        if not url.host:
+            raise BlockedAddressError("URL has no host")
+        return self.pinned_address(url.host)
+
+    def _resolve_and_check(self, host: str) -> str:
+        literal = _parse_ip(host)
+        if literal is not None:
+            self._enforce(host, [literal])
+            return str(literal)
+        if is_localhost_name(host) and not self.allow_private:
+            # Refused by name, before any DNS lookup: /etc/hosts may map it anywhere.
+            raise BlockedAddressError(f"host '{host}' is refused: localhost is blocked")
+        try:
+            answers = self._resolver(host)
+        except (OSError, UnicodeError) as exc:
+            raise httpx.ConnectError(f"cannot resolve host '{host}': {exc}") from exc
+        addresses = [ip for ip in (_parse_ip(a) for a in answers) if ip is not None]
+        if not addresses:
+            raise httpx.ConnectError(f"cannot resolve host '{host}': no addresses")
+        self._enforce(host, addresses)
+        return str(addresses[0])
+
+    def _enforce(self, host: str, addresses: list[IPAddress]) -> None:
+        if self.allow_private:
+            return
+        # ANY bad answer refuses the host: a mixed answer is a classic rebinding set-up.
+        for address in addresses:
+            if is_disallowed_address(address):
+                raise BlockedAddressError(
+                    f"host '{host}' resolves to disallowed address {address} (non-public address); "
+                    "private, loopback and link-local targets need allow_private"
+                )
+
+
+class GuardedTransport(httpx.BaseTransport):
+    """Wraps the real transport: refuses bad targets and sends each request to its pinned IP."""
+
+    def __init__(self, inner: httpx.BaseTransport, guard: AddressGuard):
+        self._inner = inner
+        self.guard = guard
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        original_url = request.url
+        address = self.guard.check_url(original_url)
+        if address == original_url.host:
+            return self._inner.handle_request(request)
+        # The Host header was set from the original URL when the request was built; only the
+        # connection target changes. SNI (and certificate checks) keep using the real name.
+        request.url = original_url.copy_with(host=address)
+        if original_url.scheme == "https":
+            request.extensions = {**request.extensions, "sni_hostname": original_url.host}
+        try:
+            return self._inner.handle_request(request)
+        finally:
+            request.url = original_url
+
+    def close(self) -> None:
+        self._inner.close()
