@@ -1,0 +1,237 @@
+"""One sync run of one source: walk the API, store each batch, then prune and advance the watermark.
+
+The order of effects is what makes a run safe to kill at any point:
+1. each batch is upserted (and committed) before the page's checkpoint is saved, so a resumed
+   run never skips a page whose documents were not stored;
+2. deletions happen only after a full listing that ended without error or truncation, and
+   never beyond the allowed share of the source unless forced;
+3. the watermark moves only when the run completes, to the newest `updated_at` it saw, never
+   to the wall clock, so an item updated while the run was walking is picked up next time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Callable, Mapping
+
+from restsync.clock import Clock, SystemClock
+from restsync.document import Document, format_utc
+from restsync.sync.result import (
+    FAILED, FULL, INCREMENTAL, PARTIAL, SUCCESS, TRUNCATED, PruneOutcome, SyncCounts, SyncResult,
+)
+from restsync.sync.state import CHECKPOINT_KEY, WATERMARK_KEY, ListingProgress, newer, parse_instant
+
+DEFAULT_OVERLAP = timedelta(minutes=5)  # re-ask this far behind the watermark: late commits, clock skew
+DEFAULT_MAX_PRUNE_SHARE = 0.5
+
+# connector_factory(config, credentials=..., allow_private=..., clock=...) -> RestApiConnector-like
+ConnectorFactory = Callable[..., Any]
+ProgressCallback = Callable[[SyncResult], None]
+
+
+@dataclass
+class SyncOptions:
+    full: bool = False  # a full re-listing (with deletion of vanished items) even if a watermark exists
+    force_prune: bool = False  # delete vanished documents beyond max_prune_share
+    max_prune_share: float = DEFAULT_MAX_PRUNE_SHARE
+    overlap: timedelta = DEFAULT_OVERLAP
+    allow_private: bool = False
+    credentials: Mapping[str, str] | None = None
+    extra: dict[str, Any] = field(default_factory=dict)  # passed to the connector factory
+
+
+def default_connector_factory(config: Any, **kwargs: Any) -> Any:
+    from restsync.connector import RestApiConnector
+
+    return RestApiConnector(config, **kwargs)
+
+
+class SourceSync:
+    """Sync one source of a knowledge base. `result` is live: read it while running or after a failure."""
+
+    def __init__(
+        self,
+        kb: Any,
+        source: str,
+        config: Any,
+        options: SyncOptions | None = None,
+        *,
+        clock: Clock | None = None,
+        connector_factory: ConnectorFactory | None = None,
+        on_progress: ProgressCallback | None = None,
+    ):
+        self._kb = kb
+        self._source = source
+        self._config = config
+        self._options = options or SyncOptions()
+        self._clock = clock or SystemClock()
+        self._factory = connector_factory or default_connector_factory
+        self._on_progress = on_progress
+        self.result = SyncResult(source=source, mode=FULL)
+
+    def run(self) -> SyncResult:
+        """Run to the end; on any error the run is recorded as failed, its checkpoint kept, and the error re-raised."""
+        kb, source, options = self._kb, self._source, self._options
+        started = self._clock.monotonic()
+        watermark = kb.get_state(source, WATERMARK_KEY)
+        listing = self._resumable_listing() or self._new_listing(watermark)
+        result = self.result
+        result.mode = listing.mode
+        result.window_start = listing.window_start
+        result.watermark = watermark
+        result.run_id = run_id = kb.start_run(source, listing.mode)
+        if listing.listing_id is None:
+            listing.listing_id = run_id
+        else:
+            result.resumed = True
+        result.counts = listing.counts
+        result.pages = listing.pages
+        connector = None
+        try:
+            connector = self._factory(
+                self._config, credentials=options.credentials, allow_private=options.allow_private,
+                clock=self._clock, **options.extra,
+            )
+            self._walk(connector, listing)
+            report = connector.report
+            result.warnings = list(report.warnings)
+            if report.truncated:
+                result.status = TRUNCATED
+                result.truncation_reason = report.truncation_reason
+                result.prune = PruneOutcome(refused_reason=f"listing truncated: {report.truncation_reason}")
+            else:
+                result.status = SUCCESS
+                if listing.mode == FULL:
+                    self._prune(listing)
+                else:
+                    result.prune = PruneOutcome(refused_reason="incremental run: vanished items are found by a full sync")
+                result.watermark = newer(watermark, parse_instant(listing.newest_seen))
+                if result.watermark != watermark:
+                    kb.set_state(source, WATERMARK_KEY, result.watermark)
+            # A truncated listing starts over next time rather than resuming past the page cap.
+            kb.set_state(source, CHECKPOINT_KEY, None)
+        except BaseException as error:  # KeyboardInterrupt too: the run must not stay "running"
+            result.status = FAILED
+            result.error = _describe(error)
+            if isinstance(error, Exception) and not result.prune.attempted:
+                result.prune = PruneOutcome(refused_reason=f"listing failed: {result.error}")
+            result.elapsed_s = self._clock.monotonic() - started
+            _finish_quietly(kb, run_id, result)
+            raise
+        finally:
+            if connector is not None and hasattr(connector, "close"):
+                connector.close()
+        result.elapsed_s = self._clock.monotonic() - started
+        kb.finish_run(run_id, result.status, result.counts.to_dict(), error=None, watermark=result.watermark)
+        return result
+
+    # -- the walk ----------------------------------------------------------------------------------
+
+    def _walk(self, connector: Any, listing: ListingProgress) -> None:
+        kb, source, result = self._kb, self._source, self.result
+        start = parse_instant(listing.window_start)
+        base_pages = listing.pages
+        batches = connector.load_from_checkpoint(listing.connector_checkpoint, start=start)
+        for batch, checkpoint in batches:
+            if batch:
+                self._store(batch, listing)
+            result.pages = base_pages + connector.report.pages
+            if checkpoint is not None:
+                listing.connector_checkpoint = checkpoint
+                listing.pages = result.pages
+                kb.set_state(source, CHECKPOINT_KEY, listing.to_json())
+            if self._on_progress is not None:
+                self._on_progress(result)
+
+    def _store(self, batch: list[Document], listing: ListingProgress) -> None:
+        counts = listing.counts
+        try:
+            upserted = self._kb.upsert_documents(self._source, batch, run_id=listing.listing_id)
+        except Exception:
+            counts.failed += len(batch)
+            raise
+        counts.fetched += len(batch)
+        counts.add_upsert(upserted)
+        newest = max((doc.doc_updated_at for doc in batch if doc.doc_updated_at is not None), default=None)
+        listing.newest_seen = newer(listing.newest_seen, newest)
+
+    def _prune(self, listing: ListingProgress) -> None:
+        options, result = self._options, self.result
+        outcome = self._kb.prune_unseen(
+            self._source, listing.listing_id, max_share=options.max_prune_share, force=options.force_prune
+        )
+        result.counts.deleted += outcome.deleted
+        result.prune = PruneOutcome(
+            attempted=True, deleted=outcome.deleted, would_delete=outcome.would_delete,
+            refused_reason=outcome.refused,
+        )
+        if outcome.refused:
+            result.status = PARTIAL
+
+    # -- which listing this run does ---------------------------------------------------------------
+
+    def _resumable_listing(self) -> ListingProgress | None:
+        saved = ListingProgress.from_json(self._kb.get_state(self._source, CHECKPOINT_KEY))
+        if saved is None or saved.listing_id is None:
+            return None
+        if self._options.full and saved.mode != FULL:
+            return None  # an incremental listing in progress cannot serve a requested full one
+        return saved
+
+    def _new_listing(self, watermark: str | None) -> ListingProgress:
+        since = parse_instant(watermark)
+        incremental = not self._options.full and since is not None and bool(_poll_field(self._config))
+        if not incremental:
+            return ListingProgress(mode=FULL, listing_id=None, window_start=None)
+        start: datetime = since - self._options.overlap
+        return ListingProgress(mode=INCREMENTAL, listing_id=None, window_start=format_utc(start))
+
+
+def sync_source(
+    kb: Any,
+    source: str,
+    config: Any = None,
+    *,
+    full: bool = False,
+    force_prune: bool = False,
+    max_prune_share: float = DEFAULT_MAX_PRUNE_SHARE,
+    overlap: timedelta = DEFAULT_OVERLAP,
+    allow_private: bool = False,
+    credentials: Mapping[str, str] | None = None,
+    clock: Clock | None = None,
+    connector_factory: ConnectorFactory | None = None,
+    on_progress: ProgressCallback | None = None,
+) -> SyncResult:
+    """Sync `source` into `kb`. `config` (a SourceConfig, mapping or file) defaults to the stored one."""
+    from restsync.sync.sources import config_for_sync
+
+    options = SyncOptions(
+        full=full, force_prune=force_prune, max_prune_share=max_prune_share, overlap=overlap,
+        allow_private=allow_private, credentials=credentials,
+    )
+    resolved = config_for_sync(kb, source, config)
+    engine = SourceSync(kb, source, resolved, options, clock=clock,
+                        connector_factory=connector_factory, on_progress=on_progress)
+    return engine.run()
+
+
+def _poll_field(config: Any) -> str | None:
+    if isinstance(config, Mapping):
+        return config.get("poll_timestamp_field")
+    return getattr(config, "poll_timestamp_field", None)
+
+
+def _describe(error: BaseException) -> str:
+    if isinstance(error, KeyboardInterrupt):
+        return "interrupted"
+    text = " ".join(str(error).split())
+    return text or type(error).__name__
+
+
+def _finish_quietly(kb: Any, run_id: Any, result: SyncResult) -> None:
+    """Record the failure without masking the error that caused it."""
+    try:
+        kb.finish_run(run_id, FAILED, result.counts.to_dict(), error=result.error, watermark=result.watermark)
+    except Exception:  # noqa: BLE001 - the original error is the one worth raising
+        pass
