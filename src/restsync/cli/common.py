@@ -1,0 +1,86 @@
+"""What every source command shares: its flags, loading the config and the credentials, the connector."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from restsync.errors import ConfigError
+
+ALLOW_PRIVATE_ENV = "RESTSYNC_ALLOW_PRIVATE"
+
+
+def add_global_flags(parser: argparse.ArgumentParser, *, suppress_defaults: bool = False) -> None:
+    """Flags valid before or after the command name (subparsers suppress defaults so they don't clobber)."""
+    default = argparse.SUPPRESS if suppress_defaults else False
+    parser.add_argument("--debug", action="store_true", default=default,
+                        help="show tracebacks for unexpected errors")
+    parser.add_argument("--allow-private", action="store_true", default=default,
+                        help=f"allow loopback/private/link-local hosts (also env {ALLOW_PRIVATE_ENV}=1)")
+
+
+def add_source_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("config", help="source config file (YAML or JSON)")
+    parser.add_argument("--strict", action="store_true", help="treat unknown config keys as errors")
+    parser.add_argument("--credentials", metavar="FILE",
+                        help="YAML/JSON file of secrets, merged into the config's credentials")
+
+
+def allow_private(args: argparse.Namespace) -> bool:
+    if getattr(args, "allow_private", False):
+        return True
+    return os.environ.get(ALLOW_PRIVATE_ENV, "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def read_credentials_file(path: str) -> dict[str, str]:
+    """A flat mapping of secret names to values; the values never reach any output."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"cannot read {path}: {exc.strerror or exc}", key="--credentials") from None
+    try:
+        data = json.loads(text) if path.endswith(".json") else yaml.safe_load(text)
+    except (ValueError, yaml.YAMLError) as exc:
+        raise ConfigError(f"{path} is not valid {'JSON' if path.endswith('.json') else 'YAML'}: "
+                          f"{str(exc).splitlines()[0]}", key="--credentials") from None
+    if isinstance(data, dict) and isinstance(data.get("credentials"), dict):
+        data = data["credentials"]  # a file holding `credentials:` as in a config is fine too
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path} must hold a mapping of secret names to values", key="--credentials")
+    return {str(key): "" if value is None else str(value) for key, value in data.items()}
+
+
+def load_source(args: argparse.Namespace) -> Any:
+    """The SourceConfig named on the command line (ConfigError names the file or key)."""
+    from restsync.config import load_config
+
+    path = Path(args.config)
+    if not path.is_file():
+        raise ConfigError(f"no such file: {args.config}", key="config")
+    return load_config(path, strict=bool(getattr(args, "strict", False)))
+
+
+def open_connector(args: argparse.Namespace, config: Any | None = None) -> Any:
+    """A RestApiConnector for the command's source, with --credentials merged and --allow-private applied."""
+    from restsync.connector import RestApiConnector
+
+    config = config if config is not None else load_source(args)
+    credentials = read_credentials_file(args.credentials) if getattr(args, "credentials", None) else None
+    return RestApiConnector(config, credentials=credentials, allow_private=allow_private(args))
+
+
+def parse_moment(value: str | None, flag: str) -> datetime | None:
+    """An ISO 8601 date or date-time from --since/--until; zone-less means UTC."""
+    if value is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise ConfigError(f"{value!r} is not an ISO 8601 date or date-time", key=flag) from None
+    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)

@@ -1,0 +1,80 @@
+"""`restsync fetch CONFIG --out docs.jsonl`: every document as JSON lines, streamed (flat memory).
+
+The file is written under a temporary name and renamed when the walk ends, so a failed fetch
+never replaces a good earlier file; the partial file is kept and named in the error summary.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any, TextIO
+
+from restsync.cli.common import add_global_flags, add_source_arguments, open_connector, parse_moment
+from restsync.cli.progress import Progress
+
+EXIT_OK, EXIT_FAILED, EXIT_TRUNCATED = 0, 1, 3
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "fetch", help="write every document as JSON lines",
+        description="Walk every page and write each document (id, semantic_identifier, content, metadata, "
+                    "doc_updated_at, link, source) as one JSON line. Exit 0 complete, 1 failed, "
+                    "2 bad config, 3 truncated (max_pages or a pagination loop).")
+    add_source_arguments(parser)
+    add_global_flags(parser, suppress_defaults=True)
+    parser.add_argument("-o", "--out", metavar="FILE", help="output file (default: stdout)")
+    parser.add_argument("--since", metavar="ISO", help="only documents updated at or after this time")
+    parser.add_argument("--until", metavar="ISO", help="only documents updated before this time")
+    parser.add_argument("--quiet", action="store_true", help="no progress line, only the summary")
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    since, until = parse_moment(args.since, "--since"), parse_moment(args.until, "--until")
+    connector = open_connector(args)
+    progress = Progress(sys.stderr, label="fetch", interactive=False if args.quiet else None)
+    connector.on_progress = lambda report: progress.update(pages=report.pages, documents=report.documents)
+    target = Path(args.out) if args.out else None
+    partial = target.with_name(target.name + ".part") if target else None
+    count = 0
+    try:
+        with (open(partial, "w", encoding="utf-8") if partial else _stdout()) as stream:
+            for document in connector.iter_documents(since, until):
+                stream.write(json.dumps(document.to_dict(), ensure_ascii=False) + "\n")
+                count += 1
+    except BaseException:
+        progress.finish()
+        if partial and partial.exists():
+            print(f"restsync: {count} documents written to {partial} before the failure", file=sys.stderr)
+        raise
+    finally:
+        connector.close()
+    if partial and target:
+        os.replace(partial, target)
+    report = connector.report
+    progress.update(pages=report.pages, documents=count)
+    progress.finish()
+    for warning in report.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    where = f" to {target}" if target else ""
+    if report.truncated:
+        print(f"restsync: TRUNCATED: {count} documents from {report.pages} pages{where}; "
+              f"stopped early: {report.truncation_reason}", file=sys.stderr)
+        return EXIT_TRUNCATED
+    print(f"restsync: complete: {count} documents from {report.pages} pages{where}", file=sys.stderr)
+    return EXIT_OK
+
+
+class _stdout:
+    """stdout as a context manager that flushes instead of closing."""
+
+    def __enter__(self) -> TextIO:
+        return sys.stdout
+
+    def __exit__(self, *exc: object) -> None:
+        sys.stdout.flush()
