@@ -1,0 +1,295 @@
+"""Field paths (`id_field`, `content_fields`, ...): `a.b`, `a[0]`, `a[-1]`, `a[*].b`, `['odd.key']`.
+
+A hand-written accessor rather than a JSONPath engine: this runs several times per item on the
+hot path, so each path is parsed once into a tuple of steps and a specialised getter.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+from typing import Any
+
+from restsync.errors import ConfigError
+
+WILDCARD = object()  # a `[*]` step
+
+_MISSING = object()
+_STEP = re.compile(
+    r"""
+    \[\s*(?P<index>[+-]?\d+)\s*\]            # [3], [-1]
+  | \[\s*(?P<star>\*)\s*\]                   # [*]
+  | \[\s*(?P<quote>['"])(?P<quoted>.*?)(?P=quote)\s*\]   # ['key.with.dots']
+  | \.?(?P<name>[^.\[\]]+)                   # name, .name
+    """,
+    re.VERBOSE,
+)
+
+Step = str | int | object  # a key, an index, or WILDCARD
+
+
+def parse_field_path(path: str, key: str | None = None) -> tuple[Step, ...]:
+    """Split a field path into steps; a path that cannot be read is a ConfigError naming it."""
+    if not isinstance(path, str) or not path.strip():
+        raise ConfigError(f"field path must be a non-empty string, got {path!r}", key)
+    text = path.strip()
+    steps: list[Step] = []
+    position = 0
+    while position < len(text):
+        match = _STEP.match(text, position)
+        if match is None or match.end() == position:
+            raise ConfigError(f"cannot read field path {path!r} at character {position + 1}", key)
+        if match.group("index") is not None:
+            steps.append(int(match.group("index")))
+        elif match.group("star") is not None:
+            steps.append(WILDCARD)
+        elif match.group("quote") is not None:
+            steps.append(match.group("quoted"))
+        else:
+            steps.append(match.group("name").strip())
+        position = match.end()
+    return tuple(steps)
+
+
+def _step_into(value: Any, step: Step) -> Any:
+    """One non-wildcard step; lenient: a numeric key indexes a list (`a.0.b`)."""
+    if isinstance(value, Mapping):
+        if isinstance(step, int):
+            return value.get(str(step), _MISSING)
+        return value.get(step, _MISSING)
+    if isinstance(value, list):
+        if isinstance(step, str):
+            if not step.lstrip("-").isdigit():
+                return _MISSING
+            step = int(step)
+        try:
+            return value[step]
+        except IndexError:
+            return _MISSING
+    return _MISSING
+
+
+def _collect(value: Any, steps: tuple[Step, ...], start: int, out: list[Any]) -> None:
+    """Depth-first walk for paths with `[*]`: matches are appended in document order, flattened."""
+    for position in range(start, len(steps)):
+        step = steps[position]
+        if step is WILDCARD:
+            if isinstance(value, list):
+                elements = value
+            elif isinstance(value, Mapping):
+                elements = list(value.values())
+            else:
+                return
+            for element in elements:
+                _collect(element, steps, position + 1, out)
+            return
+        value = _step_into(value, step)
+        if value is _MISSING:
+            return
+    if value is None:
+        return
+    if isinstance(value, list):  # a list at the end of a wildcard path joins the flat result
+        out.extend(element for element in value if element is not None)
+    else:
+        out.append(value)
+
+
+@dataclass(frozen=True, slots=True)
+class FieldPath:
+    """A compiled field path. `values(item)` always gives a list; `get(item)` the raw RAGFlow shape."""
+
+    path: str
+    steps: tuple[Step, ...]
+    has_wildcard: bool
+    _getter: Callable[[Any], Any]
+
+    def get(self, item: Any) -> Any:
+        """One match: the value; several `[*]` matches: a flat list; no match: None."""
+        value = self._getter(item)
+        if value is _MISSING and isinstance(item, Mapping):
+            # Flattened APIs name keys with dots ("meta.count"); only looked up on a miss.
+            value = item.get(self.path, _MISSING)
+        return None if value is _MISSING else value
+
+    def values(self, item: Any) -> list[Any]:
+        """Every match as a list (empty when missing), the shape metadata filters want."""
+        value = self.get(item)
+        if value is None:
+            return []
+        return value if isinstance(value, list) else [value]
+
+
+def _make_getter(steps: tuple[Step, ...]) -> Callable[[Any], Any]:
+    """Specialised closures for the shapes that dominate real configs (one or two plain keys)."""
+    if WILDCARD in steps:
+
+        def wildcard_getter(item: Any) -> Any:
+            out: list[Any] = []
+            _collect(item, steps, 0, out)
+            if not out:
+                return _MISSING
+            return out[0] if len(out) == 1 else out
+
+        return wildcard_getter
+    if len(steps) == 1 and isinstance(steps[0], str):
+        (name,) = steps
+
+        def top_level_getter(item: Any) -> Any:
+            if type(item) is dict:
+                return item.get(name, _MISSING)
+            return _step_into(item, name)
+
+        return top_level_getter
+    if len(steps) == 2 and isinstance(steps[0], str) and isinstance(steps[1], str):
+        outer, inner = steps
+
+        def nested_getter(item: Any) -> Any:
+            if type(item) is dict:
+                value = item.get(outer)
+                if type(value) is dict:
+                    return value.get(inner, _MISSING)
+            value = _step_into(item, outer)
+            return _MISSING if value is _MISSING else _step_into(value, inner)
+
+        return nested_getter
+
+    def general_getter(item: Any) -> Any:
+        value = item
+        for step in steps:
+            value = _step_into(value, step)
+            if value is _MISSING:
+                return _MISSING
+        return value
+
+    return general_getter
+
+
+@lru_cache(maxsize=1024)
+def compile_field_path(path: str, key: str | None = None) -> FieldPath:
+    steps = parse_field_path(path, key)
+    return FieldPath(path=path, steps=steps, has_wildcard=WILDCARD in steps, _getter=_make_getter(steps))
+
+
+def get_field(item: Any, path: str) -> Any:
+    """Raw value at `path`: the value for one match, a flat list for several `[*]` matches, None if missing."""
+    return compile_field_path(path).get(item)
+
+
+# --- type hints -----------------------------------------------------------------------------
+
+_HINT_ALIASES = {
+    "number": "number", "int": "number", "integer": "number", "float": "number", "double": "number",
+    "string": "string", "str": "string", "text": "string",
+    "date": "date", "datetime": "date", "timestamp": "date",
+    "boolean": "boolean", "bool": "boolean",
+}
+_INTEGER = re.compile(r"[+-]?\d+")
+_TRUE = {"true", "yes", "1", "on"}
+_FALSE = {"false", "no", "0", "off"}
+
+BadValueCallback = Callable[[str, Any, str], None]  # (path, value, hint)
+
+
+def canonical_hint(hint: str) -> str | None:
+    """`number`, `string`, `date` or `boolean` for a hint name (aliases accepted), else None."""
+    return _HINT_ALIASES.get(hint.strip().lower()) if isinstance(hint, str) else None
+
+
+def _to_number(value: Any) -> Any:
+    if isinstance(value, bool):
+        return _MISSING
+    if isinstance(value, (int, float)):
+        return value
+    if isinstance(value, str):
+        text = value.strip()
+        if _INTEGER.fullmatch(text):
+            return int(text)
+        try:
+            number = float(text)
+        except ValueError:
+            return _MISSING
+        return number if math.isfinite(number) and "_" not in text else _MISSING
+    return _MISSING
+
+
+def _to_string(value: Any) -> Any:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return str(value)
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
+def _to_boolean(value: Any) -> Any:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, (int, float)) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str):
+        text = value.strip().lower()
+        if text in _TRUE:
+            return True
+        if text in _FALSE:
+            return False
+    return _MISSING
+
+
+def _to_date(value: Any) -> Any:
+    # Imported here: restsync.mapping imports this module, so a top-level import would be circular.
+    from restsync.mapping.timestamps import parse_timestamp
+
+    moment = parse_timestamp(value)
+    return _MISSING if moment is None else moment
+
+
+_CONVERTERS: dict[str, Callable[[Any], Any]] = {
+    "number": _to_number, "string": _to_string, "date": _to_date, "boolean": _to_boolean,
+}
+
+
+def apply_type_hint(value: Any, hint: str | None, path: str = "", on_bad_value: BadValueCallback | None = None) -> Any:
+    """Convert `value` (each element of a list) per `hint`; what cannot convert is kept as-is and reported."""
+    canonical = canonical_hint(hint) if hint else None
+    if canonical is None or value is None:
+        return value
+    convert = _CONVERTERS[canonical]
+    if isinstance(value, list):
+        return [apply_type_hint(element, hint, path, on_bad_value) for element in value]
+    converted = convert(value)
+    if converted is _MISSING:
+        if on_bad_value is not None:
+            on_bad_value(path, value, canonical)
+        return value
+    return converted
+
+
+def get_typed(
+    item: Any,
+    path: str,
+    hints: Mapping[str, str] | None = None,
+    defaults: Mapping[str, Any] | None = None,
+    *,
+    on_bad_value: BadValueCallback | None = None,
+) -> Any:
+    """`get_field`, then `field_default_values` when missing, then `field_type_hints`.
+
+    A value that cannot be converted is returned unchanged and passed to `on_bad_value`
+    (the mapper counts these as warnings); this never raises for bad data.
+    """
+    value = get_field(item, path)
+    if value is None and defaults and path in defaults:
+        value = defaults[path]
+    if hints:
+        hint = hints.get(path)
+        if hint is not None:
+            value = apply_type_hint(value, hint, path, on_bad_value)
+    return value
