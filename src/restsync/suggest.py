@@ -27,6 +27,7 @@ CREATED_NAMES = ("created_at", "createdat", "created", "created_time", "publishe
 LINK_NAMES = ("html_url", "web_url", "permalink", "weburl", "url", "link", "href", "self")
 NAME_LEAVES = ("name", "login", "title", "key", "slug", "label", "display_name", "username")
 SECRET_QUERY = ("api_key", "apikey", "key", "token", "access_token", "auth", "api_token")
+WRAPPER_LEAVES = ("rendered", "value", "raw", "plain_text", "text", "html")
 LONG_TEXT = 80  # characters: longer strings (or any HTML) are content, shorter ones may be metadata
 MAX_METADATA = 8
 _HTML = re.compile(r"<[a-zA-Z][^>]*>")
@@ -159,7 +160,11 @@ class _Field:
 
     @property
     def leaf(self) -> str:
-        return self.path.rsplit(".", 1)[-1].replace("[*]", "").lower()
+        """The name that says what the field is: `title.rendered` (WordPress) is a title."""
+        segments = [segment.replace("[*]", "").lower() for segment in self.path.split(".")]
+        if len(segments) > 1 and segments[-1] in WRAPPER_LEAVES:
+            return segments[-2]
+        return segments[-1]
 
     @property
     def strings(self) -> list[str]:

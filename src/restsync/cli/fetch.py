@@ -48,7 +48,8 @@ def run(args: argparse.Namespace) -> int:
                 stream.write(json.dumps(document.to_dict(), ensure_ascii=False) + "\n")
                 count += 1
     except BaseException:
-        progress.finish()
+        if not args.quiet:
+            progress.finish()
         if partial and partial.exists():
             print(f"restsync: {count} documents written to {partial} before the failure", file=sys.stderr)
         raise
@@ -58,7 +59,8 @@ def run(args: argparse.Namespace) -> int:
         os.replace(partial, target)
     report = connector.report
     progress.update(pages=report.pages, documents=count)
-    progress.finish()
+    if not args.quiet:
+        progress.finish()
     for warning in report.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     where = f" to {target}" if target else ""
