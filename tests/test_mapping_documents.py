@@ -63,7 +63,7 @@ def test_go_9_item_to_document():
         id_field="id", content_fields="title", metadata_fields="meta.count", poll_timestamp_field="updated"
     )
     doc = mapper.map({"id": "abc", "title": "Hello <b>World</b>", "meta": {"count": 3}, "updated": "2024-01-15T10:00:00Z"})
-    assert doc.id == xxhash.xxh128("rest_api:abc").hexdigest()  # RAGFlow's hash128
+    assert doc.id == xxhash.xxh128("rest_api:abc".encode()).hexdigest()  # RAGFlow's hash128 (UTF-8)
     assert doc.semantic_identifier == doc.content == "Hello World"
     assert doc.metadata == {"meta.count": 3}
     assert doc.doc_updated_at == datetime(2024, 1, 15, 10, tzinfo=timezone.utc)
