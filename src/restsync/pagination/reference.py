@@ -1,0 +1,178 @@
+"""`next_url` and `link_header`: the response names the next page's URL; one reference base.
+
+The next request uses that URL as-is: its query replaces the configured params (auth and window
+params are re-added by other layers). Relative URLs (Confluence `_links.next`, Salesforce
+`nextRecordsUrl`) resolve against the URL of the response that gave them. The same URL twice,
+or the URL just fetched, means the API is looping.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+from urllib.parse import urljoin
+
+from restsync.http.request import ApiResponse, RequestSpec
+from restsync.pagination.base import Paginator, check_path, read_path
+
+
+class ReferencePaginator(Paginator):
+    def __init__(self, **signals: Any):
+        super().__init__(**signals)
+        self._next_url: str | None = None
+        self._seen: set[str] = set()
+
+    @property
+    def next_url(self) -> str | None:
+        return self._next_url
+
+    def update_request(self, req: RequestSpec) -> None:
+        if self._next_url is not None:
+            req.url = self._next_url
+            req.params = {}
+
+    def _advance(self, response: ApiResponse, items: list) -> bool:
+        reference = self._next_reference(response)
+        if not isinstance(reference, str) or not reference.strip():
+            return False
+        url = urljoin(response.url, reference.strip())
+        self._seen.add(response.url)
+        if url in self._seen:
+            self._flag_loop(f"next URL {url} was already fetched")
+            return False
+        self._seen.add(url)
+        self._next_url = url
+        return True
+
+    def _next_reference(self, response: ApiResponse) -> Any:
+        raise NotImplementedError
+
+    def _position_state(self) -> dict:
+        return {"next_url": self._next_url}
+
+    def _restore_position(self, state: dict) -> None:
+        url = state.get("next_url")
+        self._next_url = url if isinstance(url, str) and url else None
+        self._seen = {self._next_url} if self._next_url else set()
+
+
+class NextUrlPaginator(ReferencePaginator):
+    """`next_url`: the URL at `next_url_path`; a HAL-style `{href: ...}` object is accepted too.
+    Without a path, the well-known next-URL keys of `auto` are tried on the first response."""
+
+    style = "next_url"
+
+    def __init__(self, *, next_url_path: str | None = None, **signals: Any):
+        super().__init__(**signals)
+        self.next_url_path = check_path(next_url_path, "next_url_path")
+
+    def _next_reference(self, response: ApiResponse) -> Any:
+        if self.next_url_path is None:
+            from restsync.pagination.auto import find_next_url_path  # auto builds on this module
+
+            self.next_url_path = find_next_url_path(response.data)
+            if self.next_url_path is None:
+                return None
+        value = read_path(response.data, self.next_url_path)
+        if isinstance(value, dict):
+            value = value.get("href")
+        return value
+
+
+class LinkHeaderPaginator(ReferencePaginator):
+    """`link_header`: RFC 8288 `Link: <...>; rel="next"`."""
+
+    style = "link_header"
+
+    def _next_reference(self, response: ApiResponse) -> Any:
+        return find_link(response.headers.get_list("link"), "next")
+
+
+# -- RFC 8288 Link header parsing ---------------------------------------------------------------
+
+
+@dataclass
+class Link:
+    url: str
+    params: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def rels(self) -> set[str]:
+        return {rel.lower() for rel in self.params.get("rel", "").split()}
+
+
+def find_link(header_values: Iterable[str], rel: str) -> str | None:
+    """The URL of the first link whose `rel` (one of several, any case) is `rel`."""
+    for link in parse_link_header(header_values):
+        if rel.lower() in link.rels:
+            return link.url
+    return None
+
+
+def parse_link_header(header_values: Iterable[str]) -> list[Link]:
+    """Every link in one or several `Link` header values. Commas and semicolons inside `<...>` or
+    quoted strings are data, not separators; parameter names are case-insensitive and the first
+    occurrence of each wins (RFC 8288 section 3)."""
+    links: list[Link] = []
+    for text in header_values:
+        links.extend(_parse_one(text))
+    return links
+
+
+def _parse_one(text: str) -> list[Link]:
+    links: list[Link] = []
+    position, length = 0, len(text)
+    while position < length:
+        start = text.find("<", position)
+        if start < 0:
+            break
+        end = text.find(">", start + 1)
+        if end < 0:
+            break
+        link = Link(text[start + 1 : end].strip())
+        position = _parse_params(text, end + 1, link.params)
+        links.append(link)
+    return links
+
+
+def _parse_params(text: str, position: int, params: dict[str, str]) -> int:
+    """Read `; name=value` pairs up to the comma that ends this link; return where the next link starts."""
+    length = len(text)
+    while position < length:
+        char = text[position]
+        if char == ",":
+            return position + 1
+        if char != ";":
+            position += 1
+            continue
+        position += 1
+        name_end = position
+        while name_end < length and text[name_end] not in "=;,":
+            name_end += 1
+        name = text[position:name_end].strip().lower()
+        position = name_end
+        value = ""
+        if position < length and text[position] == "=":
+            value, position = _read_value(text, position + 1)
+        if name and name not in params:
+            params[name] = value
+    return position
+
+
+def _read_value(text: str, position: int) -> tuple[str, int]:
+    length = len(text)
+    while position < length and text[position] in " \t":
+        position += 1
+    if position < length and text[position] == '"':
+        chars: list[str] = []
+        position += 1
+        while position < length and text[position] != '"':
+            if text[position] == "\\" and position + 1 < length:
+                position += 1
+            chars.append(text[position])
+            position += 1
+        return "".join(chars), position + 1
+    end = position
+    while end < length and text[end] not in ";,":
+        end += 1
+    return text[position:end].strip(), end
