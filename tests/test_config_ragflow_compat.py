@@ -84,7 +84,7 @@ def test_go_1_defaults():
     assert config.method == "GET"
     assert config.batch_size == 2
     assert config.max_pages == 1000
-    assert config.request_delay == 0.5
+    assert config.request_delay == 0.0  # deliberate difference: no pause unless configured
     assert config.content_fields == ["title", "body"]
     assert config.auth_type == "none"
     assert config.pagination_type == "none"

@@ -30,7 +30,7 @@ def test_numeric_strings_are_numbers_and_blank_means_default():
     assert (config.max_pages, config.request_delay, config.timeout) == (10, 0.0, 5.5)
     assert (config.concurrency, config.requests_per_second) == (4, 2.5)
     blank = build(max_pages="", request_delay="", timeout="", concurrency="", requests_per_second="", method="")
-    assert (blank.max_pages, blank.request_delay, blank.timeout, blank.concurrency) == (1000, 0.5, 30.0, 8)
+    assert (blank.max_pages, blank.request_delay, blank.timeout, blank.concurrency) == (1000, 0.0, 30.0, 8)
     assert blank.method == "GET"
 
 
