@@ -101,5 +101,5 @@ def test_poll_window_applied_here_when_the_api_cannot_filter(serve, clock):
     items = sample_items(120)
     start = items[99].updated_at
     docs = poll_all(connect(config, clock), start.timestamp(), (start + timedelta(days=30)).timestamp())
-    assert sorted(d.content.split("\n")[0] for d in docs) == sorted(i.title for i in items[99:])
+    assert sorted(d.semantic_identifier for d in docs) == sorted(i.title for i in items[99:])
     assert len(server.requests) == 3
