@@ -1,0 +1,230 @@
+"""The knowledge-base facade: the only API the sync engine, CLI and server use."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import replace
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+
+from restsync.clock import Clock, SystemClock
+from restsync.document import Document, format_utc
+from restsync.errors import ConfigError
+from restsync.kb.chunking import Chunker
+from restsync.kb.embedding import Embedder, build_embedder, token_spans_of
+from restsync.kb.filters import Filter, parse_filter
+from restsync.kb.fingerprint import document_hash, text_hash
+from restsync.kb.retrieval import fuse
+from restsync.kb.settings import KBSettings
+from restsync.kb.store import ChunkRecord, DocumentRecord, SearchRequest, SqliteStore, Store
+from restsync.kb.types import Hit, PruneResult, RunInfo, SourceInfo, UpsertCounts
+
+_MIN_CANDIDATES = 40
+
+
+class KnowledgeBase:
+    def __init__(self, store: Store, kb_id: str, settings: KBSettings, embedder: Embedder | None, clock: Clock):
+        self._store = store
+        self.id = kb_id
+        self.settings = settings
+        self._embedder = embedder
+        self._clock = clock
+        self._chunker: Chunker | None = None
+
+    @classmethod
+    def open(
+        cls,
+        path: str | Path,
+        *,
+        embedder: Embedder | None = None,
+        settings: KBSettings | None = None,
+        clock: Clock | None = None,
+    ) -> KnowledgeBase:
+        """Open the knowledge base in directory `path`, creating it on first open. Settings
+        persist with it; passing new ones updates them (the embedder only while it is empty)."""
+        directory = Path(path)
+        if directory.exists() and not directory.is_dir():
+            raise ConfigError(f"{directory} is a file, not a knowledge-base directory", key="path")
+        directory.mkdir(parents=True, exist_ok=True)
+        store = SqliteStore(directory)
+        kb_id = store.get_meta("kb_id")
+        if kb_id is None:
+            kb_id = str(uuid.uuid4())
+            store.set_meta("kb_id", kb_id)
+        stored_raw = store.get_meta("settings")
+        stored = KBSettings.from_dict(json.loads(stored_raw)) if stored_raw else None
+        effective = settings or stored or KBSettings()
+        if embedder is not None:
+            effective = replace(effective, embedder=embedder.name)
+        if stored and stored.embedder != effective.embedder and store.count_chunks():
+            store.close()
+            raise ConfigError(
+                f"this knowledge base holds vectors from {stored.embedder!r}, not {effective.embedder!r}; "
+                "use a new knowledge base to change embedders",
+                key="embedder",
+            )
+        if effective != stored:
+            store.set_meta("settings", json.dumps(effective.to_dict()))
+        return cls(store, kb_id, effective, embedder, clock or SystemClock())
+
+    @property
+    def embedder(self) -> Embedder:
+        if self._embedder is None:  # built on first need: state access never loads a model
+            self._embedder = build_embedder(self.settings.embedder, url=self.settings.embedding_url)
+        return self._embedder
+
+    @property
+    def chunker(self) -> Chunker:
+        if self._chunker is None:
+            spans = token_spans_of(self.embedder)
+            self._chunker = Chunker(self.settings.chunk_tokens, self.settings.chunk_overlap, spans)
+        return self._chunker
+
+    # -- sources -------------------------------------------------------------------------
+    def add_source(self, name: str, config: dict[str, Any]) -> None:
+        if not name or not name.strip():
+            raise ConfigError("a source needs a name", key="source")
+        self._store.put_source(name, dict(config), self._clock.time())
+
+    def get_source(self, name: str) -> dict[str, Any] | None:
+        return self._store.get_source(name)
+
+    def list_sources(self) -> list[SourceInfo]:
+        return self._store.list_sources()
+
+    def delete_source(self, name: str) -> int:
+        return self._store.delete_source(name)
+
+    # -- documents -----------------------------------------------------------------------
+    def upsert_documents(self, source: str, docs: list[Document], *, run_id: int) -> UpsertCounts:
+        """Store a batch: unchanged documents are only marked seen; changed ones are chunked
+        and embedded here, then swapped in with their old chunks in one transaction."""
+        latest = {doc.id: doc for doc in docs}  # a repeated id: the last version wins
+        known = self._store.content_hashes(source, list(latest))
+        changed: list[tuple[Document, str]] = []
+        unchanged: list[str] = []
+        for doc_id, doc in latest.items():
+            digest = document_hash(doc)
+            if known.get(doc_id) == digest:
+                unchanged.append(doc_id)
+            else:
+                changed.append((doc, digest))
+        records, embedded = self._prepare(changed)
+        self._store.write_documents(source, run_id, records, unchanged)
+        new = sum(1 for doc, _ in changed if doc.id not in known)
+        return UpsertCounts(new=new, updated=len(changed) - new, unchanged=len(unchanged), chunks_embedded=embedded)
+
+    def _prepare(self, changed: list[tuple[Document, str]]) -> tuple[list[DocumentRecord], int]:
+        """Chunk every changed document and embed, in one batch, the chunk texts no stored
+        chunk already has a vector for."""
+        records: list[DocumentRecord] = []
+        texts: dict[str, str] = {}
+        for doc, digest in changed:
+            chunks = self.chunker.chunk(doc.content or doc.semantic_identifier, title=doc.semantic_identifier, metadata=doc.metadata)
+            record = DocumentRecord(
+                doc_id=doc.id, title=doc.semantic_identifier, link=doc.link, metadata=dict(doc.metadata),
+                updated_at=format_utc(doc.doc_updated_at), content_hash=digest,
+            )
+            for chunk in chunks:
+                embed_hash = text_hash(chunk.embedding_text)
+                texts.setdefault(embed_hash, chunk.embedding_text)
+                record.chunks.append(ChunkRecord(chunk.ordinal, chunk.text, embed_hash, np.empty(0, dtype=np.float32)))
+            records.append(record)
+        vectors = self._store.cached_vectors(list(texts)) if texts else {}
+        to_embed = [embed_hash for embed_hash in texts if embed_hash not in vectors]
+        if to_embed:
+            matrix = self.embedder.embed([texts[embed_hash] for embed_hash in to_embed])
+            vectors.update(zip(to_embed, matrix))
+        for record in records:
+            for chunk in record.chunks:
+                chunk.vector = vectors[chunk.embed_hash]
+        return records, len(to_embed)
+
+    def prune_unseen(self, source: str, run_id: int, *, max_share: float = 0.5, force: bool = False) -> PruneResult:
+        """Delete the source's documents that run `run_id` did not see, unless they are more
+        than `max_share` of it (a broken listing must not wipe a source) and not `force`."""
+        unseen, total = self._store.count_unseen(source, run_id)
+        if not unseen:
+            return PruneResult(deleted=0, refused=None, would_delete=0)
+        if not force and unseen > max_share * total:
+            reason = (
+                f"refusing to delete {unseen} of {total} documents of source {source!r} "
+                f"({unseen / total:.0%} > max_share {max_share:.0%}); the listing may be incomplete, "
+                "force the prune to delete them anyway"
+            )
+            return PruneResult(deleted=0, refused=reason, would_delete=unseen)
+        return PruneResult(deleted=self._store.delete_unseen(source, run_id), refused=None, would_delete=unseen)
+
+    def count_documents(self, source: str | None = None) -> int:
+        return self._store.count_documents(source)
+
+    def count_chunks(self) -> int:
+        return self._store.count_chunks()
+
+    # -- retrieval -------------------------------------------------------------------------
+    def search(
+        self,
+        query: str,
+        *,
+        k: int = 5,
+        filters: Sequence[Filter | str] | None = None,
+        sources: list[str] | None = None,
+        vector_weight: float | None = None,
+        threshold: float = 0.0,
+    ) -> list[Hit]:
+        if k < 1:
+            raise ConfigError("must be at least 1", key="k")
+        weight = self.settings.vector_weight if vector_weight is None else vector_weight
+        if not 0.0 <= weight <= 1.0:
+            raise ConfigError("must be between 0 and 1", key="vector_weight")
+        if not query.strip():
+            return []
+        parsed = [item if isinstance(item, Filter) else parse_filter(item) for item in filters or ()]
+        vector = self.embedder.embed([query])[0] if weight > 0 else None
+        request = SearchRequest(
+            text=query, vector=vector, candidates=max(k * 4, _MIN_CANDIDATES),
+            use_keyword=weight < 1, filters=parsed, sources=sources,
+        )
+        hits = []
+        for score, candidate in fuse(self._store.search(request), weight):
+            if score < threshold or len(hits) == k:
+                break
+            hits.append(
+                Hit(
+                    document_id=candidate.doc_id,
+                    chunk_id=f"{self.id}:{candidate.source}:{candidate.doc_id}#{candidate.ordinal}",
+                    title=candidate.title, link=candidate.link, metadata=candidate.metadata,
+                    score=round(score, 6), text=candidate.text, source=candidate.source,
+                )
+            )
+        return hits
+
+    # -- runs and state ----------------------------------------------------------------------
+    def start_run(self, source: str, mode: str) -> int:
+        return self._store.start_run(source, mode, self._clock.time())
+
+    def finish_run(
+        self, run_id: int, status: str, counts: dict, error: str | None = None, watermark: str | None = None
+    ) -> None:
+        self._store.finish_run(run_id, status, dict(counts), error, watermark, self._clock.time())
+
+    def list_runs(self, source: str | None = None, limit: int = 10) -> list[RunInfo]:
+        return self._store.list_runs(source, limit)
+
+    def get_state(self, source: str, key: str) -> Any | None:
+        return self._store.get_state(source, key)
+
+    def set_state(self, source: str, key: str, value: Any) -> None:
+        self._store.set_state(source, key, value)
+
+    def close(self) -> None:
+        self._store.close()
+
+    def __enter__(self) -> KnowledgeBase:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()

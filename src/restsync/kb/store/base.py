@@ -1,0 +1,102 @@
+"""The storage seam: everything the knowledge base persists or searches goes through `Store`.
+
+The embedded default is `SqliteStore` (SQLite + FTS5 + a memory-mapped vector file). A
+distributed engine implements the same protocol; chunking, embedding, change detection,
+fusion and the facade stay untouched.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Protocol, Sequence
+
+import numpy as np
+
+from restsync.kb.filters import Filter
+from restsync.kb.types import RunInfo, SourceInfo
+
+
+@dataclass(slots=True)
+class ChunkRecord:
+    ordinal: int
+    text: str
+    embed_hash: str  # hash of the embedded text: the embedding cache key
+    vector: np.ndarray
+
+
+@dataclass(slots=True)
+class DocumentRecord:
+    doc_id: str
+    title: str
+    link: str | None
+    metadata: dict[str, Any]
+    updated_at: str | None
+    content_hash: str
+    chunks: list[ChunkRecord] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class SearchRequest:
+    text: str
+    vector: np.ndarray | None  # None: keyword only
+    candidates: int  # how many to take from each of keyword and vector search
+    use_keyword: bool = True
+    filters: Sequence[Filter] = ()
+    sources: Sequence[str] | None = None
+
+
+@dataclass(slots=True)
+class Candidate:
+    """One chunk with its raw scores: BM25 (higher is better; None when no keyword match)
+    and cosine similarity (None when not computed)."""
+
+    source: str
+    doc_id: str
+    ordinal: int
+    title: str
+    link: str | None
+    metadata: dict[str, Any]
+    text: str
+    keyword_score: float | None
+    vector_score: float | None
+
+
+class Store(Protocol):
+    # key/value facts about the knowledge base (id, settings, embedder)
+    def get_meta(self, key: str) -> str | None: ...
+    def set_meta(self, key: str, value: str) -> None: ...
+
+    def put_source(self, name: str, config: dict[str, Any]) -> None: ...
+    def get_source(self, name: str) -> dict[str, Any] | None: ...
+    def list_sources(self) -> list[SourceInfo]: ...
+    def delete_source(self, name: str) -> int: ...
+
+    def content_hashes(self, source: str, doc_ids: Sequence[str]) -> dict[str, str]: ...
+    def cached_vectors(self, embed_hashes: Sequence[str]) -> dict[str, np.ndarray]: ...
+    def write_documents(
+        self, source: str, run_id: int, changed: Sequence[DocumentRecord], unchanged_ids: Sequence[str]
+    ) -> None:
+        """One transaction: replace each changed document's chunks whole, mark all seen by run_id."""
+        ...
+
+    def count_unseen(self, source: str, run_id: int) -> tuple[int, int]:
+        """(documents not seen by run_id, all documents) of the source."""
+        ...
+
+    def delete_unseen(self, source: str, run_id: int) -> int: ...
+    def count_documents(self, source: str | None = None) -> int: ...
+    def count_chunks(self) -> int: ...
+
+    def search(self, request: SearchRequest) -> list[Candidate]:
+        """Keyword and vector candidates, from one consistent snapshot."""
+        ...
+
+    def start_run(self, source: str, mode: str, started_at: float) -> int: ...
+    def finish_run(
+        self, run_id: int, status: str, counts: dict[str, Any], error: str | None, watermark: str | None, finished_at: float
+    ) -> None: ...
+    def list_runs(self, source: str | None, limit: int) -> list[RunInfo]: ...
+    def get_state(self, source: str, key: str) -> Any | None: ...
+    def set_state(self, source: str, key: str, value: Any) -> None: ...
+
+    def close(self) -> None: ...

@@ -1,0 +1,331 @@
+"""The embedded store: SQLite (WAL) through SQLAlchemy Core, FTS5 for BM25, and a
+memory-mapped vector file, all inside one knowledge-base directory."""
+
+from __future__ import annotations
+
+import json
+import threading
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Iterator, Sequence
+
+import numpy as np
+from sqlalchemy import Connection, case, create_engine, delete, event, func, insert, select, update
+from sqlalchemy.pool import QueuePool
+
+from restsync.kb.filters import metadata_rows
+from restsync.kb.store import schema
+from restsync.kb.store.base import Candidate, DocumentRecord, SearchRequest
+from restsync.kb.store.search import search_candidates
+from restsync.kb.store.vectors import VectorFile
+from restsync.kb.types import RunInfo, SourceInfo
+
+DATABASE_FILE = "kb.sqlite"
+VECTOR_FILE = "vectors.f32"
+_BATCH = 500  # rows per IN (...) list: well under SQLite's variable limit
+_RELEASED = "restsync_released_vector_rows"
+
+
+class SqliteStore:
+    def __init__(self, directory: Path):
+        self.directory = directory
+        self._write_lock = threading.Lock()
+        self._engine = create_engine(
+            f"sqlite:///{directory / DATABASE_FILE}",
+            poolclass=QueuePool,
+            pool_size=4,
+            connect_args={"check_same_thread": False, "timeout": 30},
+            json_serializer=lambda value: json.dumps(value, default=str, ensure_ascii=False),
+        )
+        event.listen(self._engine, "connect", _configure_connection)
+        event.listen(self._engine, "begin", _begin)
+        with self._write() as conn:
+            schema.metadata.create_all(conn)
+            for statement in schema.FTS_DDL:
+                conn.exec_driver_sql(statement)
+        dimension = self.get_meta("vector_dim")
+        self.vectors = VectorFile(directory / VECTOR_FILE, int(dimension) if dimension else None)
+
+    # -- transactions ------------------------------------------------------------------
+    @contextmanager
+    def _read(self) -> Iterator[Connection]:
+        """A read transaction: every query inside sees one snapshot (WAL)."""
+        with self._engine.connect() as conn, conn.begin():
+            yield conn
+
+    @contextmanager
+    def _write(self) -> Iterator[Connection]:
+        with self._write_lock, self._engine.connect() as conn:
+            conn.execution_options(kb_write=True)
+            conn.info[_RELEASED] = []
+            try:
+                with conn.begin():
+                    yield conn
+                if conn.info[_RELEASED]:
+                    self._zero_unreferenced(conn, conn.info[_RELEASED])
+            finally:
+                conn.info.pop(_RELEASED, None)
+
+    # -- meta and sources ----------------------------------------------------------------
+    def get_meta(self, key: str) -> str | None:
+        with self._read() as conn:
+            return conn.scalar(select(schema.meta.c.value).where(schema.meta.c.key == key))
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self._write() as conn:
+            conn.execute(delete(schema.meta).where(schema.meta.c.key == key))
+            conn.execute(insert(schema.meta).values(key=key, value=value))
+
+    def put_source(self, name: str, config: dict[str, Any], now: float) -> None:
+        with self._write() as conn:
+            updated = conn.execute(
+                update(schema.sources).where(schema.sources.c.name == name).values(config=config, updated_at=now)
+            )
+            if not updated.rowcount:
+                conn.execute(insert(schema.sources).values(name=name, config=config, created_at=now, updated_at=now))
+
+    def get_source(self, name: str) -> dict[str, Any] | None:
+        with self._read() as conn:
+            return conn.scalar(select(schema.sources.c.config).where(schema.sources.c.name == name))
+
+    def list_sources(self) -> list[SourceInfo]:
+        counts = (
+            select(schema.documents.c.source, func.count().label("n")).group_by(schema.documents.c.source).subquery()
+        )
+        query = (
+            select(schema.sources, func.coalesce(counts.c.n, 0))
+            .outerjoin(counts, counts.c.source == schema.sources.c.name)
+            .order_by(schema.sources.c.name)
+        )
+        with self._read() as conn:
+            return [SourceInfo(row.name, row.config, row[-1], row.created_at, row.updated_at) for row in conn.execute(query)]
+
+    def delete_source(self, name: str) -> int:
+        with self._write() as conn:
+            doc_keys = select(schema.documents.c.doc_key).where(schema.documents.c.source == name)
+            deleted = self._delete_documents(conn, doc_keys)
+            conn.execute(delete(schema.sources).where(schema.sources.c.name == name))
+            conn.execute(delete(schema.state).where(schema.state.c.source == name))
+            self._release_rows_after_commit(conn, deleted[1])
+        return deleted[0]
+
+    # -- documents -------------------------------------------------------------------------
+    def content_hashes(self, source: str, doc_ids: Sequence[str]) -> dict[str, str]:
+        found: dict[str, str] = {}
+        documents = schema.documents.c
+        with self._read() as conn:
+            for start in range(0, len(doc_ids), _BATCH):
+                batch = list(doc_ids[start : start + _BATCH])
+                query = select(documents.doc_id, documents.content_hash).where(
+                    documents.source == source, documents.doc_id.in_(batch)
+                )
+                found.update((row.doc_id, row.content_hash) for row in conn.execute(query))
+        return found
+
+    def cached_vectors(self, embed_hashes: Sequence[str]) -> dict[str, np.ndarray]:
+        rows = self._rows_for_hashes(embed_hashes)
+        if not rows:
+            return {}
+        matrix = self.vectors.read(list(rows.values()))
+        return {embed_hash: matrix[index] for index, embed_hash in enumerate(rows)}
+
+    def write_documents(
+        self, source: str, run_id: int, changed: Sequence[DocumentRecord], unchanged_ids: Sequence[str]
+    ) -> None:
+        documents = schema.documents.c
+        with self._write() as conn:
+            vec_rows = self._vector_rows_for(conn, changed)
+            for start in range(0, len(unchanged_ids), _BATCH):
+                conn.execute(
+                    update(schema.documents)
+                    .where(documents.source == source, documents.doc_id.in_(list(unchanged_ids[start : start + _BATCH])))
+                    .values(last_seen_run=run_id)
+                )
+            released: list[int] = []
+            for record in changed:
+                old = select(documents.doc_key).where(documents.source == source, documents.doc_id == record.doc_id)
+                released += self._delete_documents(conn, old)[1]
+                doc_key = conn.execute(
+                    insert(schema.documents).values(
+                        source=source,
+                        doc_id=record.doc_id,
+                        title=record.title,
+                        link=record.link,
+                        metadata=record.metadata,
+                        updated_at=record.updated_at,
+                        content_hash=record.content_hash,
+                        last_seen_run=run_id,
+                    )
+                ).inserted_primary_key[0]
+                meta_rows = [
+                    {"doc_key": doc_key, "key": key, "text_value": text, "num_value": number}
+                    for key, text, number in metadata_rows(record.metadata)
+                ]
+                if meta_rows:
+                    conn.execute(insert(schema.doc_meta), meta_rows)
+                chunk_rows = [
+                    {
+                        "doc_key": doc_key,
+                        "ordinal": chunk.ordinal,
+                        "title": record.title,
+                        "text": chunk.text,
+                        "embed_hash": chunk.embed_hash,
+                        "vec_row": vec_rows[chunk.embed_hash],
+                    }
+                    for chunk in record.chunks
+                ]
+                if chunk_rows:
+                    conn.execute(insert(schema.chunks), chunk_rows)
+            self._release_rows_after_commit(conn, released)
+
+    def count_unseen(self, source: str, run_id: int) -> tuple[int, int]:
+        documents = schema.documents.c
+        unseen = case((func.coalesce(documents.last_seen_run, -1) != run_id, 1), else_=0)
+        with self._read() as conn:
+            total, unseen_count = conn.execute(
+                select(func.count(), func.coalesce(func.sum(unseen), 0)).where(documents.source == source)
+            ).one()
+        return int(unseen_count), int(total)
+
+    def delete_unseen(self, source: str, run_id: int) -> int:
+        documents = schema.documents.c
+        unseen = select(documents.doc_key).where(
+            documents.source == source, func.coalesce(documents.last_seen_run, -1) != run_id
+        )
+        with self._write() as conn:
+            deleted, released = self._delete_documents(conn, unseen)
+            self._release_rows_after_commit(conn, released)
+        return deleted
+
+    def count_documents(self, source: str | None = None) -> int:
+        query = select(func.count()).select_from(schema.documents)
+        if source is not None:
+            query = query.where(schema.documents.c.source == source)
+        with self._read() as conn:
+            return conn.scalar(query) or 0
+
+    def count_chunks(self) -> int:
+        with self._read() as conn:
+            return conn.scalar(select(func.count()).select_from(schema.chunks)) or 0
+
+    def search(self, request: SearchRequest) -> list[Candidate]:
+        with self._read() as conn:
+            return search_candidates(conn, self.vectors, request)
+
+    # -- runs and state ----------------------------------------------------------------------
+    def start_run(self, source: str, mode: str, started_at: float) -> int:
+        with self._write() as conn:
+            values = {"source": source, "mode": mode, "status": "running", "started_at": started_at, "counts": {}}
+            return conn.execute(insert(schema.runs).values(**values)).inserted_primary_key[0]
+
+    def finish_run(
+        self, run_id: int, status: str, counts: dict[str, Any], error: str | None, watermark: str | None, finished_at: float
+    ) -> None:
+        values = {"status": status, "counts": counts, "error": error, "watermark": watermark, "finished_at": finished_at}
+        with self._write() as conn:
+            conn.execute(update(schema.runs).where(schema.runs.c.id == run_id).values(**values))
+
+    def list_runs(self, source: str | None, limit: int) -> list[RunInfo]:
+        query = select(schema.runs).order_by(schema.runs.c.id.desc()).limit(limit)
+        if source is not None:
+            query = query.where(schema.runs.c.source == source)
+        with self._read() as conn:
+            return [
+                RunInfo(r.id, r.source, r.mode, r.status, r.started_at, r.finished_at, r.counts or {}, r.error, r.watermark)
+                for r in conn.execute(query)
+            ]
+
+    def get_state(self, source: str, key: str) -> Any | None:
+        state = schema.state.c
+        with self._read() as conn:
+            return conn.scalar(select(state.value).where(state.source == source, state.key == key))
+
+    def set_state(self, source: str, key: str, value: Any) -> None:
+        state = schema.state.c
+        with self._write() as conn:
+            conn.execute(delete(schema.state).where(state.source == source, state.key == key))
+            conn.execute(insert(schema.state).values(source=source, key=key, value=value))
+
+    def close(self) -> None:
+        self._engine.dispose()
+
+    # -- internals -----------------------------------------------------------------------------
+    def _rows_for_hashes(self, embed_hashes: Sequence[str], conn: Connection | None = None) -> dict[str, int]:
+        chunks = schema.chunks.c
+        rows: dict[str, int] = {}
+        unique = list(dict.fromkeys(embed_hashes))
+
+        def collect(connection: Connection) -> None:
+            for start in range(0, len(unique), _BATCH):
+                query = select(chunks.embed_hash, func.min(chunks.vec_row)).where(
+                    chunks.embed_hash.in_(unique[start : start + _BATCH])
+                ).group_by(chunks.embed_hash)
+                rows.update((embed_hash, row) for embed_hash, row in connection.execute(query))
+
+        if conn is not None:
+            collect(conn)
+        else:
+            with self._read() as reader:
+                collect(reader)
+        return rows
+
+    def _vector_rows_for(self, conn: Connection, changed: Sequence[DocumentRecord]) -> dict[str, int]:
+        """Row per embed hash: shared with live chunks of the same text, else appended now
+        (durably, before this transaction commits)."""
+        wanted = {chunk.embed_hash: chunk.vector for record in changed for chunk in record.chunks}
+        rows = self._rows_for_hashes(list(wanted), conn)
+        missing = [embed_hash for embed_hash in wanted if embed_hash not in rows]
+        if missing:
+            first = self.vectors.append(np.vstack([wanted[embed_hash] for embed_hash in missing]))
+            rows.update((embed_hash, first + offset) for offset, embed_hash in enumerate(missing))
+            if self.get_meta_in(conn, "vector_dim") is None:
+                conn.execute(insert(schema.meta).values(key="vector_dim", value=str(self.vectors.dimension)))
+        return rows
+
+    @staticmethod
+    def get_meta_in(conn: Connection, key: str) -> str | None:
+        return conn.scalar(select(schema.meta.c.value).where(schema.meta.c.key == key))
+
+    @staticmethod
+    def _delete_documents(conn: Connection, doc_keys_query: Any) -> tuple[int, list[int]]:
+        """Delete documents with their chunks and metadata; returns (count, their vector rows)."""
+        doc_keys = list(conn.scalars(doc_keys_query))
+        rows: list[int] = []
+        for start in range(0, len(doc_keys), _BATCH):
+            batch = doc_keys[start : start + _BATCH]
+            rows += conn.scalars(select(schema.chunks.c.vec_row).where(schema.chunks.c.doc_key.in_(batch))).all()
+            conn.execute(delete(schema.chunks).where(schema.chunks.c.doc_key.in_(batch)))
+            conn.execute(delete(schema.doc_meta).where(schema.doc_meta.c.doc_key.in_(batch)))
+            conn.execute(delete(schema.documents).where(schema.documents.c.doc_key.in_(batch)))
+        return len(doc_keys), rows
+
+    @staticmethod
+    def _release_rows_after_commit(conn: Connection, rows: list[int]) -> None:
+        """Vector rows the transaction stopped referencing: zeroed once it has committed."""
+        conn.info[_RELEASED].extend(rows)
+
+    def _zero_unreferenced(self, conn: Connection, rows: list[int]) -> None:
+        # Still under the write lock: no writer can start referencing these rows meanwhile,
+        # and rows shared with surviving chunks (same text) stay.
+        candidates = sorted(set(rows))
+        live: set[int] = set()
+        for start in range(0, len(candidates), _BATCH):
+            batch = candidates[start : start + _BATCH]
+            live.update(conn.scalars(select(schema.chunks.c.vec_row).where(schema.chunks.c.vec_row.in_(batch))))
+        conn.commit()  # end the autobegun read
+        self.vectors.zero([row for row in candidates if row not in live])
+
+
+def _configure_connection(dbapi_connection: Any, _: Any) -> None:
+    # The driver's implicit transactions would let two reads of one search see two
+    # snapshots; SQLAlchemy's "begin" event below issues BEGIN itself instead.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON", "busy_timeout=30000", "cache_size=-65536"):
+        cursor.execute(f"PRAGMA {pragma}")
+    cursor.close()
+
+
+def _begin(conn: Connection) -> None:
+    # Writers take the lock up front: no deadlock upgrading a read lock mid-transaction.
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("kb_write") else "BEGIN")

@@ -1,0 +1,57 @@
+"""Value objects the knowledge base hands back to its callers (sync engine, CLI, server)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """One retrieved chunk with everything needed to cite it."""
+
+    document_id: str
+    chunk_id: str
+    title: str
+    link: str | None
+    metadata: dict[str, Any]
+    score: float
+    text: str
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class UpsertCounts:
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    chunks_embedded: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class PruneResult:
+    deleted: int
+    refused: str | None
+    would_delete: int
+
+
+@dataclass(frozen=True, slots=True)
+class SourceInfo:
+    name: str
+    config: dict[str, Any]
+    documents: int
+    created_at: float
+    updated_at: float
+
+
+@dataclass(frozen=True, slots=True)
+class RunInfo:
+    id: int
+    source: str
+    mode: str
+    status: str
+    started_at: float
+    finished_at: float | None
+    counts: dict[str, Any] = field(default_factory=dict)
+    error: str | None = None
+    watermark: str | None = None
