@@ -138,6 +138,8 @@ def test_placeholders_resolve_without_declared_paths():
     template = compile_template("{author_name} | {tags_name} | {first_name} | {author.name}")
     item = {"author": {"name": "Ann"}, "tags": [{"name": "a"}, {"name": "b"}], "first_name": "Bo"}
     assert template.render(item) == "Ann | a, b | Bo | Ann"
+    underscored = compile_template("https://x/wiki{_links_webui}")
+    assert underscored.render({"_links": {"webui": "/pages/1"}}) == "https://x/wiki/pages/1"
 
 
 def test_declared_wildcard_path_and_id():

@@ -56,13 +56,14 @@ def _guessed_lookup(name: str) -> Callable[[Any], Any]:
     reading its underscores as nesting (`meta_count` -> `meta.count`), fewest levels first."""
     words = name.split("_")
     gaps = len(words) - 1
-    if not name or gaps > _MAX_GUESSED_SPLITS or "" in words:
+    if not name or gaps > _MAX_GUESSED_SPLITS:
         paths = [name]
     else:
         readings = []
         for joints in product(("_", "."), repeat=gaps):
             path = words[0] + "".join(joint + word for joint, word in zip(joints, words[1:]))
-            readings.append((joints.count("."), path))
+            if "" not in path.split("."):  # `_links_webui` reads `_links.webui`, never `.links`
+                readings.append((joints.count("."), path))
         paths = [path for _, path in sorted(readings, key=lambda reading: reading[0])]
     # Each reading is tried as written, then mapped over any lists on the way (`tags_name` reads
     # `tags[*].name`), as RAGFlow's flattened template keys do.
