@@ -272,13 +272,13 @@ def _suggest_pagination(suggestion: Suggestion, response: ApiResponse, items: li
     from restsync.pagination.auto import detect
 
     found = detect(response, items)
-    if found is None:
+    if found.style == "none":
         suggestion.choose("pagination_type", "none",
                           "no next link, cursor or totals in the response (set it if the API has more pages)")
         return
-    style, params, evidence = found.style, dict(found.config), found.evidence
-    for param in (params.get("page_param"), params.get("offset_param"), params.get("cursor_param")):
-        query.pop(param, None)  # the paginator places these itself
-    suggestion.choose("pagination_type", style, f"detected: {evidence}")
+    params = dict(found.params)
+    for key in ("page_param", "offset_param", "cursor_param"):
+        query.pop(str(params.get(key)), None)  # the paginator places these itself
+    suggestion.choose("pagination_type", found.style, f"detected {found.description}")
     if params:
         suggestion.config["pagination_config"] = params
