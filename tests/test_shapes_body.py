@@ -92,7 +92,7 @@ def test_graphql_variables_after(serve, clock):
     assert_unique(docs)
     assert len(server.requests) == 3
     variables = [r.json["variables"] for r in server.requests]
-    assert variables[0]["after"] is None and all(v["first"] == 100 for v in variables)
+    assert variables[0].get("after") is None and all(v["first"] == 100 for v in variables)
     assert variables[1]["after"] and variables[2]["after"] and variables[1]["after"] != variables[2]["after"]
     assert all(r.json["query"] == ISSUES_QUERY for r in server.requests)
     item = sample_items(237)[199]

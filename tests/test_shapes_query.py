@@ -249,7 +249,7 @@ def test_confluence_relative_next_link(serve, clock, pagination_type):
         "pagination_config": {"next_url_path": "$._links.next"} if pagination_type == "next_url" else {},
         "id_field": "id", "title_field": "title", "content_fields": ["title", "body.storage.value"],
         "metadata_fields": ["version.authorId", "spaceId"], "poll_timestamp_field": "version.createdAt",
-        "link_template": "https://acme.atlassian.net/wiki{_links_webui}",
+        "link_template": "https://acme.atlassian.net/wiki{_links_webui}",  # _links.webui
     }
     docs = load_all(connect(config, clock))
     assert len(docs) == 237
@@ -285,3 +285,4 @@ def test_airtable_offset_token(serve, clock):
     item = sample_items(237)[2]
     assert_mapped(by_title(docs)[item.title], item, link=f"https://airtable.com/appA1b2C3d4E5f6G7/rec{item.number:014d}",
                   metadata={"fields.Assignee": item.author})
+
