@@ -93,3 +93,26 @@ def test_installed_script_runs_as_a_real_process(tmp_path, demo_url):
     bad = subprocess.run([str(script), "check", str(tmp_path / "nope.yaml"), "--json"],
                          env=env, capture_output=True, text=True, timeout=60)
     assert bad.returncode == 2 and json.loads(bad.stdout)["error_kind"] == "config"
+
+
+def test_progress_redraws_in_place_on_a_terminal_and_writes_one_line_otherwise():
+    import io
+
+    from restsync.clock import FakeClock
+    from restsync.cli.progress import Progress
+
+    clock, tty = FakeClock(), io.StringIO()
+    progress = Progress(tty, clock=clock, interactive=True)
+    progress.update(pages=1, documents=10)
+    progress.update(pages=2, documents=20)  # same instant: throttled, not drawn
+    clock.advance(2.0)
+    progress.update(pages=3, documents=30)
+    progress.finish()
+    assert tty.getvalue().count("\r") == 3 and tty.getvalue().endswith("\n")
+    assert "3 pages, 30 documents, 15 docs/s, 2.0s" in tty.getvalue()
+    plain = io.StringIO()
+    quiet = Progress(plain, clock=clock, interactive=False)
+    quiet.update(pages=5, documents=50)
+    assert plain.getvalue() == ""
+    quiet.finish()
+    assert plain.getvalue().count("\n") == 1 and "\r" not in plain.getvalue()
