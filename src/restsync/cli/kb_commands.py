@@ -147,8 +147,9 @@ def run_search(args: argparse.Namespace) -> int:
     filters = [parse_filter(text) for text in args.filter]
     kb = _open_kb(args.kb)
     try:
+        options = {} if args.threshold is None else {"threshold": args.threshold}
         hits = kb.search(args.query, k=args.k, filters=filters, sources=args.source,
-                         vector_weight=args.vector_weight, threshold=args.threshold)
+                         vector_weight=args.vector_weight, **options)
     finally:
         kb.close()
     if args.json:
