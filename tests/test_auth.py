@@ -224,6 +224,23 @@ def test_oauth2_token_endpoint_5xx_is_retried():
     assert len(clock.sleeps) == 2
 
 
+def test_oauth2_token_fetch_cut_by_a_dropped_connection_is_retried():
+    api, clock = TokenApi(), FakeClock()
+    dropped = iter([True])
+
+    def respond(seen, index):
+        if seen.path == "/token" and next(dropped, False):
+            return Reply(200, {"access_token": "never"}, send_only=3, reset=True)
+        return api.respond(seen, index)
+
+    with LoopbackServer(respond) as server:
+        client, auth = oauth_client(server, clock)
+        assert client.send(RequestSpec("GET", server.url("/items"))).data == {"token": "tok1"}
+        # The abandoned fetch released its claim: later refreshes do not wait for it.
+        assert client.send(RequestSpec("GET", server.url("/items"))).data == {"token": "tok1"}
+    assert auth.tokens_fetched == 1 and len(clock.sleeps) == 1
+
+
 def test_oauth2_token_endpoint_persistent_5xx_exhausts_retries():
     clock = FakeClock()
     with LoopbackServer(lambda seen, i: Reply(500)) as server:

@@ -23,6 +23,8 @@ AUTH_TYPES = ("none", "api_key_header", "api_key_query", "bearer", "basic", "oau
 DEFAULT_API_KEY_HEADER = "X-API-Key"
 DEFAULT_API_KEY_PARAM = "api_key"
 TOKEN_REFRESH_MARGIN_S = 60.0
+# Safety net only: a fetch in another thread always ends (request timeout), releasing waiters.
+TOKEN_WAIT_LIMIT_S = 120.0
 
 
 class TokenEndpointUnavailable(RetriesExhaustedError):
@@ -147,7 +149,7 @@ class OAuth2ClientCredentialsAuth(CredentialAuth):
 
     def _fetch_token(self, stale: str | None) -> Generator[httpx.Request, httpx.Response, str]:
         with self._state:
-            self._state.wait_for(lambda: not self._fetching)
+            self._state.wait_for(lambda: not self._fetching, timeout=TOKEN_WAIT_LIMIT_S)
             # Another thread may have refreshed while we waited: use its token.
             if self._token_is_fresh() and self._token != stale:
                 return self._token  # type: ignore[return-value]

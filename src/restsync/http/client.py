@@ -23,6 +23,7 @@ from restsync.errors import (
     InvalidResponseError,
     RateLimitExhaustedError,
     RetriesExhaustedError,
+    SourceError,
 )
 from restsync.http.body import NotJsonError, TruncatedBodyError, decode_json_body
 from restsync.http.pacing import RatePacer
@@ -149,7 +150,7 @@ class HttpClient:
         except httpx.InvalidURL as exc:
             raise ConfigError(f"invalid URL: {exc}", key="url") from None
         except httpx.ConnectError as exc:
-            raise RetriesExhaustedError(str(exc), request=self._redactor.redact(url)) from None
+            raise SourceError(str(exc), request=self._redactor.redact(url)) from None
 
     def close(self) -> None:
         self._client.close()
