@@ -80,10 +80,11 @@ def _set_dotted(container: Any, parts: list[str], value: Any) -> None:
             if last:
                 node[part] = value
                 return
-            if not isinstance(node.get(part), (dict, list)):
+            if node.get(part) is None:
                 node[part] = {}
             node = node[part]
         else:
+            # Overwriting a configured value would silently change the query; say so instead.
             where = ".".join(parts[:index]) or "the body"
             raise ConfigError(f"cannot place {'.'.join(parts)!r}: {where} is not an object", "request_body")
 
