@@ -101,78 +101,98 @@ def _collect(value: Any, steps: tuple[Step, ...], start: int, out: list[Any]) ->
 
 @dataclass(frozen=True, slots=True)
 class FieldPath:
-    """A compiled field path. `values(item)` always gives a list; `get(item)` the raw RAGFlow shape."""
+    """A compiled field path. `get(item)` gives RAGFlow's raw shape (one match: the value; several
+    `[*]` matches: a flat list; missing or null: None); `values(item)` always gives a list."""
 
     path: str
     steps: tuple[Step, ...]
     has_wildcard: bool
-    _getter: Callable[[Any], Any]
-
-    def get(self, item: Any) -> Any:
-        """One match: the value; several `[*]` matches: a flat list; no match: None."""
-        value = self._getter(item)
-        if value is _MISSING and isinstance(item, Mapping):
-            # Flattened APIs name keys with dots ("meta.count"); only looked up on a miss.
-            value = item.get(self.path, _MISSING)
-        return None if value is _MISSING else value
+    get: Callable[[Any], Any]  # a specialised closure, called directly on the hot path
 
     def values(self, item: Any) -> list[Any]:
-        """Every match as a list (empty when missing), the shape metadata filters want."""
         value = self.get(item)
         if value is None:
             return []
         return value if isinstance(value, list) else [value]
 
 
-def _make_getter(steps: tuple[Step, ...]) -> Callable[[Any], Any]:
-    """Specialised closures for the shapes that dominate real configs (one or two plain keys)."""
-    if WILDCARD in steps:
+def _general_getter(steps: tuple[Step, ...], path: str) -> Callable[[Any], Any]:
+    has_wildcard = WILDCARD in steps
 
-        def wildcard_getter(item: Any) -> Any:
+    def general_getter(item: Any) -> Any:
+        if has_wildcard:
             out: list[Any] = []
             _collect(item, steps, 0, out)
-            if not out:
-                return _MISSING
-            return out[0] if len(out) == 1 else out
+            value = (out[0] if len(out) == 1 else out) if out else _MISSING
+        else:
+            value = item
+            for step in steps:
+                value = _step_into(value, step)
+                if value is _MISSING:
+                    break
+        if value is _MISSING and isinstance(item, Mapping):
+            # Flattened APIs name keys with dots ("meta.count"); only looked up on a miss.
+            value = item.get(path)
+        return None if value is _MISSING else value
 
-        return wildcard_getter
-    if len(steps) == 1 and isinstance(steps[0], str):
+    return general_getter
+
+
+def _make_getter(steps: tuple[Step, ...], path: str) -> Callable[[Any], Any]:
+    """Fast closures for the shapes that dominate real configs (`a`, `a.b`, `a[*].b`); anything
+    else, and any miss on a fast path, goes through the general walker."""
+    general = _general_getter(steps, path)
+    shape = tuple("*" if step is WILDCARD else type(step).__name__ for step in steps)
+    if shape == ("str",):
         (name,) = steps
 
         def top_level_getter(item: Any) -> Any:
-            if type(item) is dict:
-                return item.get(name, _MISSING)
-            return _step_into(item, name)
+            return item.get(name) if type(item) is dict else general(item)
 
         return top_level_getter
-    if len(steps) == 2 and isinstance(steps[0], str) and isinstance(steps[1], str):
+    if shape == ("str", "str"):
         outer, inner = steps
 
         def nested_getter(item: Any) -> Any:
             if type(item) is dict:
                 value = item.get(outer)
                 if type(value) is dict:
-                    return value.get(inner, _MISSING)
-            value = _step_into(item, outer)
-            return _MISSING if value is _MISSING else _step_into(value, inner)
+                    found = value.get(inner)
+                    if found is not None:
+                        return found
+            return general(item)
 
         return nested_getter
+    if shape == ("str", "*", "str"):
+        outer, _, inner = steps
 
-    def general_getter(item: Any) -> Any:
-        value = item
-        for step in steps:
-            value = _step_into(value, step)
-            if value is _MISSING:
-                return _MISSING
-        return value
+        def list_of_key_getter(item: Any) -> Any:
+            if type(item) is dict:
+                elements = item.get(outer)
+                if type(elements) is list:
+                    out = []
+                    for element in elements:
+                        if type(element) is not dict:
+                            return general(item)
+                        found = element.get(inner)
+                        if found is None:
+                            continue
+                        if type(found) is list:
+                            out.extend(value for value in found if value is not None)
+                        else:
+                            out.append(found)
+                    if out:
+                        return out[0] if len(out) == 1 else out
+            return general(item)
 
-    return general_getter
+        return list_of_key_getter
+    return general
 
 
 @lru_cache(maxsize=1024)
 def compile_field_path(path: str, key: str | None = None) -> FieldPath:
     steps = parse_field_path(path, key)
-    return FieldPath(path=path, steps=steps, has_wildcard=WILDCARD in steps, _getter=_make_getter(steps))
+    return FieldPath(path=path, steps=steps, has_wildcard=WILDCARD in steps, get=_make_getter(steps, path))
 
 
 def get_field(item: Any, path: str) -> Any:
@@ -188,7 +208,6 @@ _HINT_ALIASES = {
     "date": "date", "datetime": "date", "timestamp": "date",
     "boolean": "boolean", "bool": "boolean",
 }
-_INTEGER = re.compile(r"[+-]?\d+")
 _TRUE = {"true", "yes", "1", "on"}
 _FALSE = {"false", "no", "0", "off"}
 
@@ -205,15 +224,16 @@ def _to_number(value: Any) -> Any:
         return _MISSING
     if isinstance(value, (int, float)):
         return value
-    if isinstance(value, str):
-        text = value.strip()
-        if _INTEGER.fullmatch(text):
-            return int(text)
+    if isinstance(value, str) and "_" not in value:  # int() and float() accept "1_000"
         try:
-            number = float(text)
+            return int(value)
+        except ValueError:
+            pass
+        try:
+            number = float(value)
         except ValueError:
             return _MISSING
-        return number if math.isfinite(number) and "_" not in text else _MISSING
+        return number if math.isfinite(number) else _MISSING
     return _MISSING
 
 
@@ -258,16 +278,20 @@ _CONVERTERS: dict[str, Callable[[Any], Any]] = {
 
 def apply_type_hint(value: Any, hint: str | None, path: str = "", on_bad_value: BadValueCallback | None = None) -> Any:
     """Convert `value` (each element of a list) per `hint`; what cannot convert is kept as-is and reported."""
-    canonical = canonical_hint(hint) if hint else None
-    if canonical is None or value is None:
+    if value is None or not hint:
         return value
-    convert = _CONVERTERS[canonical]
+    convert = _CONVERTERS.get(hint)
+    if convert is None:
+        canonical = canonical_hint(hint)
+        if canonical is None:
+            return value
+        hint, convert = canonical, _CONVERTERS[canonical]
     if isinstance(value, list):
         return [apply_type_hint(element, hint, path, on_bad_value) for element in value]
     converted = convert(value)
     if converted is _MISSING:
         if on_bad_value is not None:
-            on_bad_value(path, value, canonical)
+            on_bad_value(path, value, hint)
         return value
     return converted
 

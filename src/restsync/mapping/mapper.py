@@ -26,18 +26,19 @@ STAT_NAMES = ("missing_id", "empty_content", "missing_timestamp", "bad_timestamp
 class _Field:
     """A configured field path with its default and type hint resolved once."""
 
-    __slots__ = ("path", "accessor", "hint", "has_default", "default")
+    __slots__ = ("path", "accessor", "get", "hint", "has_default", "default")
 
     def __init__(self, path: str, key: str, hints: Mapping[str, str], defaults: Mapping[str, Any]):
         self.path = path
         self.accessor: FieldPath = compile_field_path(path, key)
+        self.get = self.accessor.get
         hint = hints.get(path)
         self.hint = canonical_hint(hint) if hint else None
         self.has_default = path in defaults
         self.default = defaults.get(path)
 
     def raw(self, item: Any) -> Any:
-        value = self.accessor.get(item)
+        value = self.get(item)
         if value is None and self.has_default:
             return self.default
         return value
@@ -123,7 +124,9 @@ class DocumentMapper:
             return fallback_raw_id(item)
         if type(value) is str:
             return value
-        # Ids are typed as strings: 7 -> "7", as RAGFlow's str(); lists and objects as JSON.
+        if type(value) is int:
+            return str(value)
+        # Ids are typed as strings: 7.5 -> "7.5", as RAGFlow's str(); lists and objects as JSON.
         return apply_type_hint(value, "string") if not isinstance(value, list) else value_text(value, strip_html=False)
 
     def _content_text(self, item: Any, raw_id: str) -> str:
@@ -131,7 +134,9 @@ class DocumentMapper:
             return self._content_template.render(item, item_id=self._template_id(item, raw_id), strip_html=True)
         texts = []
         for field in self._content:
-            value = field.raw(item)
+            value = field.get(item)
+            if value is None and field.has_default:
+                value = field.default
             if type(value) is str:
                 text = html_to_text(value) if "<" in value else value
             else:
@@ -153,9 +158,11 @@ class DocumentMapper:
     def _metadata_of(self, item: Any) -> dict[str, Any]:
         metadata: dict[str, Any] = {}
         for field in self._metadata:
-            value = field.raw(item)
+            value = field.get(item)
             if value is None:
-                continue
+                if not field.has_default:
+                    continue
+                value = field.default
             if field.accessor.has_wildcard and not isinstance(value, list):
                 value = [value]  # a `[*]` field is a list whatever the match count, so filters see one shape
             if field.hint is not None:
