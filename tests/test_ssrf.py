@@ -139,3 +139,17 @@ def test_unresolvable_host_is_a_connection_error_not_a_crash():
     transport = GuardedTransport(httpx.MockTransport(lambda r: httpx.Response(200)), AddressGuard(resolver=resolver_for({})))
     with pytest.raises(httpx.ConnectError, match="cannot resolve host 'nowhere.test'"):
         transport.handle_request(httpx.Request("GET", "http://nowhere.test/"))
+
+
+def test_a_transport_handed_in_is_not_closed_with_the_client():
+    closed: list[str] = []
+
+    class Recording(httpx.MockTransport):
+        def close(self) -> None:
+            closed.append("inner")
+
+    shared = Recording(lambda request: httpx.Response(200, json={}))
+    HttpClient(transport=shared, resolver=no_dns).close()
+    assert closed == []
+    GuardedTransport(shared, AddressGuard()).close()  # the guard closes what it owns
+    assert closed == ["inner"]

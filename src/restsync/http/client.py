@@ -62,11 +62,12 @@ class HttpClient:
         self._auth = auth
         self._pacer = RatePacer(requests_per_second, self._clock) if requests_per_second else None
         self._guard = AddressGuard(allow_private=allow_private, resolver=resolver)
+        owns_transport = transport is None
         if transport is None:
             limits = httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections)
             transport = httpx.HTTPTransport(limits=limits)
         self._client = httpx.Client(
-            transport=GuardedTransport(transport, self._guard),
+            transport=GuardedTransport(transport, self._guard, close_inner=owns_transport),
             headers={**DEFAULT_HEADERS, **(headers or {})},
             timeout=timeout,
             follow_redirects=False,  # followed here, so every hop is checked and stripped

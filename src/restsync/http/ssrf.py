@@ -128,9 +128,11 @@ class AddressGuard:
 class GuardedTransport(httpx.BaseTransport):
     """Wraps the real transport: refuses bad targets and sends each request to its pinned IP."""
 
-    def __init__(self, inner: httpx.BaseTransport, guard: AddressGuard):
+    def __init__(self, inner: httpx.BaseTransport, guard: AddressGuard, *, close_inner: bool = True):
         self._inner = inner
         self.guard = guard
+        # A transport handed in by the caller may be shared by several clients: theirs to close.
+        self._close_inner = close_inner
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         original_url = request.url
@@ -148,4 +150,5 @@ class GuardedTransport(httpx.BaseTransport):
             request.url = original_url
 
     def close(self) -> None:
-        self._inner.close()
+        if self._close_inner:
+            self._inner.close()
