@@ -35,8 +35,6 @@ def test_capped_page_size_loses_nothing(serve, clock):
     assert connector.report.complete and not connector.report.truncated
 
 
-@pytest.mark.xfail(strict=True, reason="the walker yields the items of the page the paginator flags as a "
-                   "repetition (95 unique + 15 duplicates)")
 def test_repeating_last_page_stops_and_reports(serve, clock):
     server = serve(RepeatingLastPageServer(95))
     config = {

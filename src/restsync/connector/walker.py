@@ -72,6 +72,8 @@ class PageWalker:
                 pending = None
                 pages += 1
                 self._paginator.update_state(response, items)
+                if self._paginator.loop_detected:
+                    break  # this page repeats one already yielded: its items are not new
                 self._count(items, dropped)
                 burst = self._paginator.remaining_requests(sent) if pages == 1 and self._concurrency > 1 else None
                 if burst:
@@ -108,6 +110,8 @@ class PageWalker:
                 sent, response, items, dropped = in_flight.popleft().result()
                 number += 1
                 self._paginator.update_state(response, items)
+                if self._paginator.loop_detected:
+                    break
                 self._count(items, dropped)
                 yield self._page(number, sent, response, items)
                 if not self._paginator.has_next:
