@@ -16,7 +16,7 @@ class KBSettings:
     vector_similarity_weight: 0 = keyword only, 1 = vector only."""
 
     chunk_tokens: int = 200
-    chunk_overlap: int = 40
+    chunk_overlap: int | None = None  # default: a fifth of chunk_tokens
     embedder: str = DEFAULT_EMBEDDER
     embedding_url: str | None = None  # OpenAI-compatible endpoint; its key never lives here
     vector_weight: float = 0.5
@@ -24,6 +24,8 @@ class KBSettings:
     def __post_init__(self) -> None:
         if self.chunk_tokens < 8:
             raise ConfigError("must be at least 8 tokens", key="chunk_tokens")
+        if self.chunk_overlap is None:
+            object.__setattr__(self, "chunk_overlap", self.chunk_tokens // 5)
         if not 0 <= self.chunk_overlap < self.chunk_tokens // 2 + 1:
             raise ConfigError("must be between 0 and half of chunk_tokens", key="chunk_overlap")
         if not 0.0 <= self.vector_weight <= 1.0:
