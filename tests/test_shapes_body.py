@@ -3,13 +3,16 @@
 
 from __future__ import annotations
 
+import pytest
+
 from servers import ElasticsearchServer, GraphQLServer, NotionServer, sample_items
 from servers.graphql import ISSUES_QUERY
 from servers.harness import assert_mapped, assert_unique, by_title, connect, load_all
 from servers.notion import DATABASE_ID, QUERY_PATH, page_id
 
 
-def test_notion_start_cursor_in_body(serve, clock):
+@pytest.mark.parametrize("pagination_type", ["cursor", "auto"])
+def test_notion_start_cursor_in_body(serve, clock, pagination_type):
     server = serve(NotionServer(237))
     config = {
         "url": server.url(QUERY_PATH),
@@ -18,9 +21,10 @@ def test_notion_start_cursor_in_body(serve, clock):
         "auth_type": "bearer", "credentials": {"token": "secret_notion"},
         "request_body": {"page_size": 100, "sorts": [{"timestamp": "last_edited_time", "direction": "ascending"}]},
         "items_path": "$.results",
-        "pagination_type": "cursor",
+        "pagination_type": pagination_type,
         "pagination_config": {"cursor_in": "body", "cursor_param": "start_cursor",
-                              "next_cursor_path": "$.next_cursor", "has_more_path": "$.has_more"},
+                              "next_cursor_path": "$.next_cursor", "has_more_path": "$.has_more"}
+        if pagination_type == "cursor" else {},
         "id_field": "id",
         "title_field": "properties.Name.title[0].plain_text",
         "content_fields": ["properties.Name.title[0].plain_text", "properties.Body.rich_text[*].plain_text"],

@@ -62,7 +62,8 @@ def test_github_max_pages_is_reported_as_truncation(serve, clock):
     assert "max_pages" in connector.report.truncation_reason
 
 
-def test_stripe_starting_after_last_item(serve, clock):
+@pytest.mark.parametrize("pagination_type", ["cursor", "auto"])
+def test_stripe_starting_after_last_item(serve, clock, pagination_type):
     server = serve(StripeServer(1001))
     config = {
         "url": server.url("/v1/customers"),
@@ -70,9 +71,10 @@ def test_stripe_starting_after_last_item(serve, clock):
         "credentials": {"username": "sk_test_123", "password": ""},
         "query_params": {"limit": "100"},
         "items_path": "$.data",
-        "pagination_type": "cursor",
+        "pagination_type": pagination_type,
         "pagination_config": {"cursor_param": "starting_after", "cursor_from": "last_item",
-                              "cursor_item_field": "id", "has_more_path": "$.has_more"},
+                              "cursor_item_field": "id", "has_more_path": "$.has_more"}
+        if pagination_type == "cursor" else {},
         "id_field": "id", "title_field": "name", "content_fields": ["name", "description"],
         "metadata_fields": ["email", "metadata.owner"], "poll_timestamp_field": "created",
         "link_template": "https://dashboard.stripe.com/customers/{id}",
@@ -89,15 +91,16 @@ def test_stripe_starting_after_last_item(serve, clock):
                   metadata={"metadata.owner": item.author, "email": f"{item.author}@example.com"})
 
 
-def test_jira_offset_with_total_and_server_cap(serve, clock):
+@pytest.mark.parametrize("pagination_type", ["offset", "auto"])
+def test_jira_offset_with_total_and_server_cap(serve, clock, pagination_type):
     server = serve(JiraServer(237))
     config = {
         "url": server.url("/rest/api/2/search"),
-        "query_params": {"jql": "project = PROJ ORDER BY key"},
+        "query_params": {"jql": "project = PROJ ORDER BY key", **({"maxResults": "100"} if pagination_type == "auto" else {})},
         "items_path": "$.issues",
-        "pagination_type": "offset",
+        "pagination_type": pagination_type,
         "pagination_config": {"offset_param": "startAt", "limit_param": "maxResults", "limit": 100,
-                              "total_path": "$.total"},
+                              "total_path": "$.total"} if pagination_type == "offset" else {},
         "id_field": "key", "title_field": "fields.summary", "content_fields": ["fields.summary", "fields.description"],
         "metadata_fields": ["fields.reporter.displayName", "fields.status.name"],
         "poll_timestamp_field": "fields.updated",
@@ -109,7 +112,7 @@ def test_jira_offset_with_total_and_server_cap(serve, clock):
     assert len(docs) == 237
     assert_unique(docs)
     # Asked for 100, served 50: offsets advance by what arrived, and the total ends the walk.
-    assert sorted(int(r.param("startAt")) for r in server.requests) == [0, 50, 100, 150, 200]
+    assert sorted(int(r.param("startAt") or 0) for r in server.requests) == [0, 50, 100, 150, 200]
     item = sample_items(237)[8]
     assert_mapped(by_title(docs)[item.title], item, link=f"https://acme.atlassian.net/browse/PROJ-{item.number}",
                   metadata={"fields.reporter.displayName": item.author.title()})
@@ -166,15 +169,17 @@ def test_zendesk_links_next(serve, clock, pagination_type):
                   metadata={"requester.name": item.author, "status": "open"})
 
 
-def test_slack_empty_next_cursor_ends(serve, clock):
+@pytest.mark.parametrize("pagination_type", ["cursor", "auto"])
+def test_slack_empty_next_cursor_ends(serve, clock, pagination_type):
     server = serve(SlackServer(450))
     config = {
         "url": server.url("/api/conversations.history"),
         "auth_type": "bearer", "credentials": {"token": "xoxb-test"},
         "query_params": {"channel": "C0123456", "limit": "200"},
         "items_path": "$.messages",
-        "pagination_type": "cursor",
-        "pagination_config": {"cursor_param": "cursor", "next_cursor_path": "$.response_metadata.next_cursor"},
+        "pagination_type": pagination_type,
+        "pagination_config": {"cursor_param": "cursor", "next_cursor_path": "$.response_metadata.next_cursor"}
+        if pagination_type == "cursor" else {},
         "id_field": "ts", "content_fields": ["text"], "metadata_fields": ["username"],
         "poll_timestamp_field": "ts",
     }
@@ -262,15 +267,17 @@ def test_confluence_relative_next_link(serve, clock, pagination_type):
                   metadata={"version.authorId": item.author, "spaceId": "65537"})
 
 
-def test_airtable_offset_token(serve, clock):
+@pytest.mark.parametrize("pagination_type", ["cursor", "auto"])
+def test_airtable_offset_token(serve, clock, pagination_type):
     server = serve(AirtableServer(237))
     config = {
         "url": server.url("/v0/appA1b2C3d4E5f6G7/Tasks"),
         "auth_type": "bearer",
         "query_params": {"pageSize": "100", "view": "Grid view"},
         "items_path": "$.records",
-        "pagination_type": "cursor",
-        "pagination_config": {"cursor_param": "offset", "next_cursor_path": "$.offset"},
+        "pagination_type": pagination_type,
+        "pagination_config": {"cursor_param": "offset", "next_cursor_path": "$.offset"}
+        if pagination_type == "cursor" else {},
         "id_field": "id", "title_field": "fields.Name", "content_fields": ["fields.Name", "fields.Notes"],
         "metadata_fields": ["fields.Assignee"], "poll_timestamp_field": "fields.Updated",
         "link_template": "https://airtable.com/appA1b2C3d4E5f6G7/{id}",
