@@ -173,3 +173,15 @@ def test_items_path_with_several_matches_takes_every_object():
 def test_items_path_that_matches_nothing_is_empty():
     selection = select_items({"x": 1}, "$.items")
     assert selection.items == [] and selection.dropped == 0
+
+
+def test_fast_paths_agree_with_the_general_walker():
+    # `a[*].b` with mixed elements, nulls and list values falls back without losing matches
+    item = {"a": [{"b": 1}, "text", {"b": None}, {"c": 2}, [{"b": 9}], {"b": [3, None, 4]}]}
+    assert get_field(item, "a[*].b") == [1, 3, 4]
+    assert get_field({"a": [{"b": None}]}, "a[*].b") is None
+    # `a.b` through a list (numeric key) and on a non-dict root
+    assert get_field({"a": [{"b": 1}]}, "a.0") == {"b": 1}
+    assert get_field(["x"], "0") == "x"
+    assert get_field("not an object", "a.b") is None
+    assert get_field({"a": {"b": None}, "a.b": "flat"}, "a.b") == "flat"

@@ -102,18 +102,12 @@ def _collect(value: Any, steps: tuple[Step, ...], start: int, out: list[Any]) ->
 @dataclass(frozen=True, slots=True)
 class FieldPath:
     """A compiled field path. `get(item)` gives RAGFlow's raw shape (one match: the value; several
-    `[*]` matches: a flat list; missing or null: None); `values(item)` always gives a list."""
+    `[*]` matches: a flat list; missing or null: None)."""
 
     path: str
     steps: tuple[Step, ...]
     has_wildcard: bool
     get: Callable[[Any], Any]  # a specialised closure, called directly on the hot path
-
-    def values(self, item: Any) -> list[Any]:
-        value = self.get(item)
-        if value is None:
-            return []
-        return value if isinstance(value, list) else [value]
 
 
 def _general_getter(steps: tuple[Step, ...], path: str) -> Callable[[Any], Any]:
@@ -130,7 +124,7 @@ def _general_getter(steps: tuple[Step, ...], path: str) -> Callable[[Any], Any]:
                 value = _step_into(value, step)
                 if value is _MISSING:
                     break
-        if value is _MISSING and isinstance(item, Mapping):
+        if (value is _MISSING or value is None) and isinstance(item, Mapping):
             # Flattened APIs name keys with dots ("meta.count"); only looked up on a miss.
             value = item.get(path)
         return None if value is _MISSING else value
@@ -206,16 +200,13 @@ _HINT_ALIASES = {
     "number": "number", "int": "number", "integer": "number", "float": "number", "double": "number",
     "string": "string", "str": "string", "text": "string",
     "date": "date", "datetime": "date", "timestamp": "date",
-    "boolean": "boolean", "bool": "boolean",
-}
-_TRUE = {"true", "yes", "1", "on"}
-_FALSE = {"false", "no", "0", "off"}
+}  # fmt: skip  (the names restsync.config accepts)
 
 BadValueCallback = Callable[[str, Any, str], None]  # (path, value, hint)
 
 
 def canonical_hint(hint: str) -> str | None:
-    """`number`, `string`, `date` or `boolean` for a hint name (aliases accepted), else None."""
+    """`number`, `string` or `date` for a hint name (aliases accepted), else None."""
     return _HINT_ALIASES.get(hint.strip().lower()) if isinstance(hint, str) else None
 
 
@@ -249,20 +240,6 @@ def _to_string(value: Any) -> Any:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
 
 
-def _to_boolean(value: Any) -> Any:
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, (int, float)) and value in (0, 1):
-        return bool(value)
-    if isinstance(value, str):
-        text = value.strip().lower()
-        if text in _TRUE:
-            return True
-        if text in _FALSE:
-            return False
-    return _MISSING
-
-
 def _to_date(value: Any) -> Any:
     # Imported here: restsync.mapping imports this module, so a top-level import would be circular.
     from restsync.mapping.timestamps import parse_timestamp
@@ -272,7 +249,7 @@ def _to_date(value: Any) -> Any:
 
 
 _CONVERTERS: dict[str, Callable[[Any], Any]] = {
-    "number": _to_number, "string": _to_string, "date": _to_date, "boolean": _to_boolean,
+    "number": _to_number, "string": _to_string, "date": _to_date,
 }
 
 
