@@ -332,3 +332,12 @@ def test_unknown_placement_names_the_key():
     with pytest.raises(ConfigError, match="pagination_config.page_in"):
         PageNumberPaginator(page_in="cookie")
     assert Placement.of("page", None, "k").location == "query"
+
+
+def test_none_is_one_request_and_places_nothing():
+    paginator = build_paginator(SourceConfig.from_mapping({"url": BASE, "content_fields": ["title"]}))
+    req = RequestSpec("GET", BASE, params={"q": "x"})
+    paginator.init_request(req)
+    paginator.update_state(respond(req, {"items": [1, 2], "next": BASE + "?page=2", "total": 9}), [1, 2])
+    assert req.params == {"q": "x"}
+    assert not paginator.has_next and paginator.remaining_requests(req) is None
