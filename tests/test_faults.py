@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from restsync.errors import InvalidResponseError, RestSyncError, RetriesExhaustedError
-from servers import JiraServer, StripeServer, ZendeskServer
+from restsync.errors import AuthError, CredentialError, InvalidResponseError, RestSyncError, RetriesExhaustedError
+from servers import GitHubServer, JiraServer, StripeServer, ZendeskServer
 from servers.faults import ResetMidBody, ServerError, TooManyRequests, TruncatedJson, always, every, only
 from servers.harness import assert_unique, connect, load_all
 
@@ -154,3 +154,15 @@ def test_stripe_cursor_walk_survives_mixed_faults(serve, clock):
     assert len(docs) == 301
     assert_unique(docs)
     assert len(server.requests) == 4 + 3  # four pages, three of them asked twice
+
+
+@pytest.mark.parametrize("token", ["ghp_wrong", None])
+def test_bad_credentials_fail_at_once_without_retries(serve, clock, token):
+    server = serve(GitHubServer(30))
+    config = {"url": server.url("/repos/acme/widgets/issues"), "auth_type": "bearer",
+              "auth_config": {"token": token} if token else {}, "content_fields": ["title"],
+              "pagination_type": "link_header"}
+    with pytest.raises((AuthError, CredentialError)):
+        load_all(connect(config, clock))
+    assert len(server.requests) <= 1  # a 401 is never retried; a missing token sends nothing
+    assert not clock.sleeps
