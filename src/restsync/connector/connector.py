@@ -126,7 +126,7 @@ class RestApiConnector:
         if selection.dropped:
             warnings.append(f"{selection.dropped} array entries were not JSON objects and will be skipped")
         return Probe(
-            request=f"{request.method} {client.describe(request)}" if hasattr(client, "describe") else request.method,
+            request=client.describe(request),
             status=response.status,
             elapsed_s=response.elapsed_s,
             response=response,
@@ -214,7 +214,7 @@ class RestApiConnector:
 
     def _http(self) -> HttpClient:
         if self._client is None:
-            auth = build_auth(self.config.auth_type, self.config.auth_config, self._credentials)
+            auth = build_auth(self.config.auth_type, self.config.auth_config, self._credentials, clock=self._clock)
             self._client = self._make_client(auth)
         return self._client
 

@@ -103,16 +103,16 @@ class HttpClient:
                 reason = self._fault_reason(exc)
                 if failures >= policy.max_attempts:
                     raise RetriesExhaustedError(f"gave up after {failures} attempts: {reason}",
-                                                request=self._describe(spec)) from None
+                                                request=self.describe(spec)) from None
                 self._pause(backoff_delay(policy, failures, self._random.random()), spec, reason)
                 continue
             except NotJsonError as exc:
-                raise InvalidResponseError(f"response is not valid JSON: {exc}", request=self._describe(spec),
+                raise InvalidResponseError(f"response is not valid JSON: {exc}", request=self.describe(spec),
                                            status=status) from None
             except BlockedAddressError as exc:
-                raise BlockedAddressError(f"{exc} [{self._describe(spec)}]") from None
+                raise BlockedAddressError(f"{exc} [{self.describe(spec)}]") from None
             except httpx.InvalidURL as exc:
-                raise ConfigError(f"invalid URL ({exc}) [{self._describe(spec)}]", key="url") from None
+                raise ConfigError(f"invalid URL ({exc}) [{self.describe(spec)}]", key="url") from None
 
             verdict = classify(status, response.headers, self._clock.time(), policy)
             if verdict.action is Action.RATE_LIMITED:
@@ -120,7 +120,7 @@ class HttpClient:
                 if rate_limited >= policy.max_rate_limit_waits:
                     raise RateLimitExhaustedError(
                         f"too many requests: still rate limited (HTTP {status}) after {rate_limited} attempts",
-                        request=self._describe(spec), status=status)
+                        request=self.describe(spec), status=status)
                 wait = verdict.wait
                 if wait is None:
                     wait = backoff_delay(policy, rate_limited, self._random.random())
@@ -129,20 +129,20 @@ class HttpClient:
                 failures += 1
                 if failures >= policy.max_attempts:
                     raise RetriesExhaustedError(f"gave up after {failures} attempts: HTTP {status}",
-                                                request=self._describe(spec), status=status)
+                                                request=self.describe(spec), status=status)
                 wait = verdict.wait
                 if wait is None:
                     wait = backoff_delay(policy, failures, self._random.random())
                 self._pause(wait, spec, f"HTTP {status}")
             elif verdict.action is Action.AUTH_FAILED:
                 raise AuthError(f"authentication failed with status {status}{self._preview(response)}",
-                                request=self._describe(spec), status=status)
+                                request=self.describe(spec), status=status)
             elif verdict.action is Action.CLIENT_ERROR:
                 raise ClientRequestError(f"non-retriable client error status {status}{self._preview(response)}",
-                                         request=self._describe(spec), status=status)
+                                         request=self.describe(spec), status=status)
             else:
                 raise InvalidResponseError(f"unexpected status {status}{self._preview(response)}",
-                                           request=self._describe(spec), status=status)
+                                           request=self.describe(spec), status=status)
 
     def check_url(self, url: str) -> None:
         """Run the SSRF check on `url` up front (raises BlockedAddressError)."""
@@ -210,7 +210,8 @@ class HttpClient:
 
     # -- helpers -------------------------------------------------------------------------------
 
-    def _describe(self, spec: RequestSpec) -> str:
+    def describe(self, spec: RequestSpec) -> str:
+        """`METHOD url` with the query merged in and every secret masked: safe for messages and logs."""
         try:
             url = str(httpx.URL(spec.url).copy_merge_params(spec.params)) if spec.params else spec.url
         except httpx.InvalidURL:
@@ -235,5 +236,5 @@ class HttpClient:
 
     def _pause(self, seconds: float, spec: RequestSpec, reason: str) -> None:
         if logger.isEnabledFor(logging.INFO):
-            logger.info("retrying %s in %.2fs: %s", self._describe(spec), seconds, reason)
+            logger.info("retrying %s in %.2fs: %s", self.describe(spec), seconds, reason)
         self._clock.sleep(seconds)
