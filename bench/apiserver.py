@@ -35,9 +35,34 @@ def make_item(i: int) -> dict:
     }
 
 
+def item_json(i: int) -> str:
+    """make_item(i) as JSON text, built by formatting: the server must not be what a benchmark measures."""
+    return (
+        '{"id": %d, "title": "Article %d", "body": "<p>%s</p><p>Item %d.</p>", "author": {"name": "Author %d"}, '
+        '"tags": [{"name": "tag%d"}, {"name": "tag%d"}], "updated_at": "2025-%02d-%02dT10:%02d:00Z", '
+        '"url": "https://example.com/articles/%d"}'
+        % (i, i, _FILLER, i, i % 37, i % 7, i % 11, 1 + i % 12, 1 + i % 28, i % 60, i)
+    )
+
+
+class Raw(str):
+    """A JSON fragment already serialised."""
+
+
+def encode(body: object) -> bytes:
+    if isinstance(body, dict):
+        return ("{" + ", ".join(f"{json.dumps(k)}: {v if isinstance(v, Raw) else json.dumps(v)}" for k, v in body.items()) + "}").encode()
+    return str(body).encode() if isinstance(body, Raw) else json.dumps(body).encode()
+
+
+def items_json(start: int, end: int) -> Raw:
+    return Raw("[" + ", ".join(item_json(i) for i in range(start, end)) + "]")
+
+
 def make_handler(total: int, latency_s: float):
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"  # keep-alive, as real APIs
+        disable_nagle_algorithm = True  # headers and body go out in two writes: no 40 ms delayed-ACK stalls
 
         def log_message(self, *args) -> None:
             pass
@@ -52,7 +77,7 @@ def make_handler(total: int, latency_s: float):
             if url.path == "/page" or url.path == "/link":
                 page = int(q.get("page", 1))
                 start = (page - 1) * size
-                items = [make_item(i) for i in range(start, min(start + size, total))]
+                items = items_json(start, min(start + size, total))
                 if url.path == "/link":
                     body: object = items
                     if start + size < total:
@@ -61,11 +86,11 @@ def make_handler(total: int, latency_s: float):
                     body = {"items": items, "total": total}
             elif url.path == "/offset":
                 start = int(q.get("offset", 0))
-                body = {"items": [make_item(i) for i in range(start, min(start + size, total))], "total": total}
+                body = {"items": items_json(start, min(start + size, total)), "total": total}
             elif url.path in ("/cursor", "/next"):
                 start = int(q.get("cursor") or q.get("after") or 0)
                 end = min(start + size, total)
-                items = [make_item(i) for i in range(start, end)]
+                items = items_json(start, end)
                 more = end < total
                 if url.path == "/cursor":
                     body = {"items": items, "next_cursor": str(end) if more else None}
@@ -74,7 +99,7 @@ def make_handler(total: int, latency_s: float):
             else:
                 self.send_error(404)
                 return
-            payload = json.dumps(body).encode()
+            payload = encode(body)
             self.send_response(200)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(payload)))
