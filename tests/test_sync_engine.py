@@ -11,7 +11,7 @@ from datetime import timedelta
 import pytest
 
 from restsync.clock import FakeClock
-from restsync.errors import SourceError
+from restsync.errors import ConfigError, CredentialError, SourceError
 from restsync.kb import KnowledgeBase
 from restsync.kb.embedding import HashingEmbedder
 from restsync.sync import SourceSync, SyncOptions, add_source, sync_source
@@ -208,3 +208,44 @@ def test_stored_config_keeps_no_secrets(kb, api):
     text = repr(getattr(stored, "config", stored))
     assert "s3cret" not in text
     assert "application/json" in text
+
+
+class _FailingStore:
+    """The knowledge base, except that one chosen upsert call fails (a full disk, a lost lock...)."""
+
+    def __init__(self, kb, failing_call: int):
+        self._kb, self._failing_call, self.calls = kb, failing_call, 0
+
+    def upsert_documents(self, *args, **kwargs):
+        self.calls += 1
+        if self.calls == self._failing_call:
+            raise OSError("disk full")
+        return self._kb.upsert_documents(*args, **kwargs)
+
+    def __getattr__(self, name):
+        return getattr(self._kb, name)
+
+
+def test_a_batch_that_failed_to_store_is_fetched_again_on_resume(kb, api):
+    # per_page 5, batch_size 2: page 1 is batches 1..3, and batch 3 carries the page-1 checkpoint.
+    # Batch 6 (the end of page 2) fails: its checkpoint must not be saved, or page 2's tail is lost.
+    failing = _FailingStore(kb, failing_call=6)
+    with pytest.raises(OSError):
+        sync_source(failing, SOURCE, source_config(api.url), allow_private=True, clock=FakeClock())
+    assert kb.get_state(SOURCE, CHECKPOINT_KEY)["pages"] == 1
+    assert kb.list_runs(SOURCE, limit=1)[0].error == "disk full"
+
+    result = sync(kb, api)
+    assert result.resumed and kb.count_documents(SOURCE) == 12
+
+
+def test_sync_from_the_stored_config_needs_the_secrets_back(kb, api):
+    add_source(kb, SOURCE, source_config(api.url))
+    result = sync_source(kb, SOURCE, allow_private=True, clock=FakeClock())
+    assert result.counts.new == 12
+
+    add_source(kb, "keyed", source_config(api.url, headers={"X-Api-Key": "s3cret-key"}))
+    with pytest.raises(CredentialError, match="headers.X-Api-Key"):
+        sync_source(kb, "keyed", allow_private=True, clock=FakeClock())
+    with pytest.raises(ConfigError, match="no source named 'missing'"):
+        sync_source(kb, "missing", allow_private=True)
