@@ -94,6 +94,10 @@ def test_source_flag_overrides_the_file_stem_and_sources_never_collide(tmp_path,
     counts = {source["name"]: source["documents"] for source in json.loads(out)["sources"]}
     assert counts == {"help": 9, "archive": 9}
     assert json.loads(out)["documents"] == 18
+    status, out, _ = run_cli(capsys, "search", "topic 4", "--kb", str(kb), "-k", "2", "--json")
+    hits = json.loads(out)
+    assert {hit["source"] for hit in hits} == {"help", "archive"}
+    assert len({hit["chunk_id"] for hit in hits}) == 2
 
 
 def test_truncated_sync_exits_3_and_failed_sync_exits_1(tmp_path, capsys, api):
@@ -166,3 +170,11 @@ def test_sync_killed_mid_walk_resumes_to_the_same_result(tmp_path, capsys, api):
     status, out, _ = run_cli(capsys, "status", "--kb", str(killed_kb), "--json")
     [source] = json.loads(out)["sources"]
     assert source["documents"] == 9 and not source["resumable"]
+
+
+def test_reading_commands_refuse_a_missing_knowledge_base(tmp_path, capsys):
+    for argv in (["status", "--kb", str(tmp_path / "nowhere")],
+                 ["search", "anything", "--kb", str(tmp_path / "nowhere")]):
+        status, _, err = run_cli(capsys, *argv)
+        assert status == 2 and "no knowledge base" in err
+    assert not (tmp_path / "nowhere").exists()

@@ -145,7 +145,7 @@ def run_search(args: argparse.Namespace) -> int:
     if args.k < 1:
         raise ConfigError("must be at least 1", key="-k")
     filters = [parse_filter(text) for text in args.filter]
-    kb = _open_kb(args.kb)
+    kb = _open_kb(args.kb, must_exist=True)
     try:
         options = {} if args.threshold is None else {"threshold": args.threshold}
         hits = kb.search(args.query, k=args.k, filters=filters, sources=args.source,
@@ -192,7 +192,7 @@ def _register_status(subparsers: Any) -> None:
 
 
 def run_status(args: argparse.Namespace) -> int:
-    kb = _open_kb(args.kb)
+    kb = _open_kb(args.kb, must_exist=True)
     try:
         status = knowledge_base_status(kb, source=args.source, runs=args.runs)
     finally:
@@ -250,7 +250,12 @@ def _when(epoch: float | None) -> str:
     return datetime.fromtimestamp(epoch, tz=timezone.utc).strftime("%Y-%m-%d %H:%M:%SZ")
 
 
-def _open_kb(path: str) -> Any:
+def _open_kb(path: str, *, must_exist: bool = False) -> Any:
+    """Open (sync: create) the knowledge base; reading commands never create an empty one by mistake."""
+    from pathlib import Path
+
     from restsync.kb import KnowledgeBase
 
+    if must_exist and not Path(path).is_dir():
+        raise ConfigError(f"no knowledge base at {path}", key="--kb")
     return KnowledgeBase.open(path)
