@@ -189,7 +189,7 @@ class KnowledgeBase:
             use_keyword=weight < 1, filters=parsed, sources=sources,
         )
         hits = []
-        for score, candidate in fuse(self._store.search(request), weight):
+        for score, candidate in fuse(query, self._store.search(request), weight):
             if score < threshold or len(hits) == k:
                 break
             hits.append(

@@ -2,9 +2,10 @@
 
     score = (1 - w) * keyword + w * vector
 
-where `keyword` is BM25 divided by the best BM25 among the candidates (so 1.0 for the best
-keyword match, 0 for none) and `vector` is cosine similarity clipped at 0. `w` is the
-knowledge base's vector_weight (RAGFlow's vector_similarity_weight).
+`vector` is cosine similarity clipped at 0. `keyword` is BM25 relative to the best BM25
+among the candidates, times the share of query terms the chunk contains: a chunk matching
+one incidental word of a long question is not a strong keyword hit just because nothing
+matched better. `w` is vector_weight (RAGFlow's vector_similarity_weight).
 """
 
 from __future__ import annotations
@@ -12,15 +13,26 @@ from __future__ import annotations
 from typing import Sequence
 
 from restsync.kb.store.base import Candidate
+from restsync.kb.terms import query_terms, term_matches, words_of
 
 
-def fuse(candidates: Sequence[Candidate], vector_weight: float) -> list[tuple[float, Candidate]]:
+def fuse(query: str, candidates: Sequence[Candidate], vector_weight: float) -> list[tuple[float, Candidate]]:
     """Candidates with their fused scores, best first (ties keep candidate order)."""
+    terms = query_terms(query)
     best_keyword = max((c.keyword_score for c in candidates if c.keyword_score), default=0.0)
     ranked = []
     for candidate in candidates:
-        keyword = candidate.keyword_score / best_keyword if best_keyword > 0 and candidate.keyword_score else 0.0
+        keyword = 0.0
+        if best_keyword > 0 and candidate.keyword_score:
+            keyword = candidate.keyword_score / best_keyword * keyword_coverage(terms, candidate)
         vector = max(candidate.vector_score or 0.0, 0.0)
         ranked.append(((1.0 - vector_weight) * keyword + vector_weight * vector, candidate))
     ranked.sort(key=lambda pair: pair[0], reverse=True)
     return ranked
+
+
+def keyword_coverage(terms: list[str], candidate: Candidate) -> float:
+    if not terms:
+        return 0.0
+    words = words_of(f"{candidate.title} {candidate.text}")
+    return sum(term_matches(term, words) for term in terms) / len(terms)

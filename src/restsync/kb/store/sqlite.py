@@ -141,41 +141,38 @@ class SqliteStore:
                     .where(documents.source == source, documents.doc_id.in_(list(unchanged_ids[start : start + _BATCH])))
                     .values(last_seen_run=run_id)
                 )
+            if not changed:
+                return
             released: list[int] = []
-            for record in changed:
-                old = select(documents.doc_key).where(documents.source == source, documents.doc_id == record.doc_id)
+            changed_ids = [record.doc_id for record in changed]
+            for start in range(0, len(changed_ids), _BATCH):
+                old = select(documents.doc_key).where(
+                    documents.source == source, documents.doc_id.in_(changed_ids[start : start + _BATCH])
+                )
                 released += self._delete_documents(conn, old)[1]
-                doc_key = conn.execute(
-                    insert(schema.documents).values(
-                        source=source,
-                        doc_id=record.doc_id,
-                        title=record.title,
-                        link=record.link,
-                        metadata=record.metadata,
-                        updated_at=record.updated_at,
-                        content_hash=record.content_hash,
-                        last_seen_run=run_id,
-                    )
-                ).inserted_primary_key[0]
-                meta_rows = [
+            # Keys assigned here (the write lock is held) so every row goes in as one bulk insert.
+            next_key = (conn.scalar(select(func.max(documents.doc_key))) or 0) + 1
+            document_rows, meta_rows, chunk_rows = [], [], []
+            for doc_key, record in enumerate(changed, start=next_key):
+                document_rows.append({
+                    "doc_key": doc_key, "source": source, "doc_id": record.doc_id, "title": record.title,
+                    "link": record.link, "metadata": record.metadata, "updated_at": record.updated_at,
+                    "content_hash": record.content_hash, "last_seen_run": run_id,
+                })
+                meta_rows += [
                     {"doc_key": doc_key, "key": key, "text_value": text, "num_value": number}
                     for key, text, number in metadata_rows(record.metadata)
                 ]
-                if meta_rows:
-                    conn.execute(insert(schema.doc_meta), meta_rows)
-                chunk_rows = [
+                chunk_rows += [
                     {
-                        "doc_key": doc_key,
-                        "ordinal": chunk.ordinal,
-                        "title": record.title,
-                        "text": chunk.text,
-                        "embed_hash": chunk.embed_hash,
-                        "vec_row": vec_rows[chunk.embed_hash],
+                        "doc_key": doc_key, "ordinal": chunk.ordinal, "title": record.title, "text": chunk.text,
+                        "embed_hash": chunk.embed_hash, "vec_row": vec_rows[chunk.embed_hash],
                     }
                     for chunk in record.chunks
                 ]
-                if chunk_rows:
-                    conn.execute(insert(schema.chunks), chunk_rows)
+            for table, rows in ((schema.documents, document_rows), (schema.doc_meta, meta_rows), (schema.chunks, chunk_rows)):
+                if rows:
+                    conn.execute(insert(table), rows)
             self._release_rows_after_commit(conn, released)
 
     def count_unseen(self, source: str, run_id: int) -> tuple[int, int]:
