@@ -22,7 +22,7 @@ from restsync.kb.settings import KBSettings
 from restsync.kb.store import ChunkRecord, DocumentRecord, SearchRequest, SqliteStore, Store
 from restsync.kb.types import Hit, PruneResult, RunInfo, SourceInfo, UpsertCounts
 
-_MIN_CANDIDATES = 40
+_MIN_CANDIDATES = 20
 
 
 class KnowledgeBase:
@@ -185,7 +185,7 @@ class KnowledgeBase:
         parsed = [item if isinstance(item, Filter) else parse_filter(item) for item in filters or ()]
         vector = self.embedder.embed([query])[0] if weight > 0 else None
         request = SearchRequest(
-            text=query, vector=vector, candidates=max(k * 4, _MIN_CANDIDATES),
+            text=query, vector=vector, candidates=max(k * 2, _MIN_CANDIDATES),
             use_keyword=weight < 1, filters=parsed, sources=sources,
         )
         hits = []

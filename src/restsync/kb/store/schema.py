@@ -55,7 +55,7 @@ doc_meta = Table(
     Column("num_value", Float),
     Index("ix_doc_meta_text", "key", "text_value", "doc_key"),
     Index("ix_doc_meta_num", "key", "num_value", "doc_key"),
-    Index("ix_doc_meta_doc", "doc_key"),
+    Index("ix_doc_meta_doc", "doc_key", "key"),
 )
 
 chunks = Table(

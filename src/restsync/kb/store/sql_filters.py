@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
-from sqlalchemy import ColumnElement, and_, not_, or_, select, true
+from sqlalchemy import ColumnElement, and_, exists, not_, or_, select, true
 
 from restsync.kb.filters import Filter, as_number, as_text
 from restsync.kb.store.schema import doc_meta, documents
@@ -17,14 +17,18 @@ _RANGE = {
 }
 
 
-def documents_where(filters: Sequence[Filter], sources: Sequence[str] | None) -> ColumnElement[bool]:
-    conditions: list[ColumnElement[bool]] = [_filter_condition(item) for item in filters]
+def documents_where(
+    filters: Sequence[Filter], sources: Sequence[str] | None, *, per_row: bool = False
+) -> ColumnElement[bool]:
+    """`per_row`: a correlated EXISTS per document, cheap when few rows are checked;
+    otherwise IN (subquery), which SQLite evaluates once for the whole set."""
+    conditions: list[ColumnElement[bool]] = [_filter_condition(item, per_row) for item in filters]
     if sources is not None:
         conditions.append(documents.c.source.in_(list(sources)))
     return and_(*conditions) if conditions else true()
 
 
-def _filter_condition(item: Filter) -> ColumnElement[bool]:
+def _filter_condition(item: Filter, per_row: bool) -> ColumnElement[bool]:
     if item.op in ("=", "!="):
         match = _equals_any([item.value])
     elif item.op == "in":
@@ -35,8 +39,10 @@ def _filter_condition(item: Filter) -> ColumnElement[bool]:
         compare = _RANGE[item.op]
         # Numbers and dates compare as numbers; anything else as text.
         match = compare(doc_meta.c.num_value, number) if number is not None else compare(doc_meta.c.text_value, as_text(item.value))
-    matching_documents = select(doc_meta.c.doc_key).where(doc_meta.c.key == item.key, match)
-    condition = documents.c.doc_key.in_(matching_documents)
+    if per_row:
+        condition = exists().where(doc_meta.c.doc_key == documents.c.doc_key, doc_meta.c.key == item.key, match)
+    else:
+        condition = documents.c.doc_key.in_(select(doc_meta.c.doc_key).where(doc_meta.c.key == item.key, match))
     # `!=` keeps documents where no value (no list element) equals it, missing keys included.
     return not_(condition) if item.op == "!=" else condition
 

@@ -318,7 +318,7 @@ def _configure_connection(dbapi_connection: Any, _: Any) -> None:
     # snapshots; SQLAlchemy's "begin" event below issues BEGIN itself instead.
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
-    for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON", "busy_timeout=30000", "cache_size=-65536"):
+    for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON", "busy_timeout=30000", "cache_size=-65536", "mmap_size=4294967296"):
         cursor.execute(f"PRAGMA {pragma}")
     cursor.close()
 
