@@ -19,10 +19,11 @@ from restsync.config import SourceConfig, load_config
 from restsync.connector.detail import DetailFetcher
 from restsync.connector.report import Probe, WalkReport
 from restsync.connector.request_builder import build_base_request
-from restsync.connector.walker import PageWalker
+from restsync.connector.walker import Page, PageWalker
 from restsync.connector.window import TimeWindow, uses_placeholders
 from restsync.document import Document
-from restsync.extraction.items import select_items
+from restsync.errors import InvalidResponseError
+from restsync.extraction.items import ItemSelection, detect_items, select_items
 from restsync.http import HttpClient
 from restsync.http.request import ApiResponse, RequestSpec
 from restsync.mapping.mapper import DocumentMapper
@@ -175,6 +176,7 @@ class RestApiConnector:
         resume = _resume_state(checkpoint)
         try:
             for page in walker.walk(build_base_request(config, window), resume):
+                self._check_items_found(page, report)
                 items = details.fetch(page.items) if details else page.items
                 docs = mapper.map_many(items)
                 if not window.is_open:
@@ -193,10 +195,23 @@ class RestApiConnector:
             for warning in mapper.warnings():
                 report.warn(warning)
 
-    def _fetch(self, request: RequestSpec) -> tuple[RequestSpec, ApiResponse, list[dict], int]:
+    def _fetch(self, request: RequestSpec) -> tuple[RequestSpec, ApiResponse, ItemSelection]:
         response = self._http().send(request)
-        selection = select_items(response.data, self.config.items_path)
-        return request, response, selection.items, selection.dropped
+        return request, response, select_items(response.data, self.config.items_path)
+
+    def _check_items_found(self, page: Page, report: WalkReport) -> None:
+        """A configured items_path that matches nothing is a config mistake, not an empty source:
+        on page 1 it fails (a typo must not pass as "complete: 0 documents"); later, it is reported."""
+        if page.selection.matched or not self.config.items_path:
+            return
+        if page.number == 1:
+            found = detect_items(page.response.data)
+            hint = f"; the response has a list at {found.path}" if found.matched and found.path else ""
+            raise InvalidResponseError(
+                f"items_path {self.config.items_path!r} matched nothing in the response{hint}",
+                request=self._http().describe(page.request),
+            )
+        report.warn(f"items_path {self.config.items_path!r} matched nothing on page {page.number} (taken as empty)")
 
     def _batched(self, pages: Iterator[tuple[list[Document], Checkpoint | None]]) -> Iterator[list[Document]]:
         size = self.config.batch_size

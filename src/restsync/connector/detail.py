@@ -36,7 +36,13 @@ class DetailFetcher:
             found = get_field(item, path)
             if found is None and "_" in name:
                 found = get_field(item, name.replace("_", "."))
-            return quote(str(found if found is not None else ""), safe="")
+            if found is None or isinstance(found, (dict, list)):
+                # An empty placeholder would request the list URL (or another item) instead.
+                raise InvalidResponseError(
+                    f"detail_url placeholder {{{name}}} has no value in item "
+                    f"{get_field(item, self._id_field)!r} (field {path!r})"
+                )
+            return quote(str(found), safe="")
 
         return urljoin(self._base_url, _PLACEHOLDER.sub(value, self._template))
 

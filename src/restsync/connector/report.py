@@ -20,6 +20,8 @@ class WalkReport:
     truncation_reason: str | None = None
     complete: bool = False  # the listing ended on the API's own end-of-data signal
     elapsed_s: float = 0.0
+    expected_items: int | None = None  # the API's own total, when it gives one (progress percentages)
+    waiting: str | None = None  # set while a retry or rate-limit wait is under way, e.g. "rate limited: 30 s"
     warnings: list[str] = field(default_factory=list)
 
     def warn(self, message: str) -> None:

@@ -17,11 +17,12 @@ from typing import Callable, Iterator
 
 from restsync.clock import Clock
 from restsync.connector.report import WalkReport
+from restsync.extraction.items import ItemSelection
 from restsync.http.request import ApiResponse, RequestSpec
 from restsync.pagination import Paginator
 
-# fetch(request) -> (the request as sent, its response, the page's items, entries that were not objects)
-Fetch = Callable[[RequestSpec], tuple[RequestSpec, ApiResponse, list[dict], int]]
+# fetch(request) -> (the request as sent, its response, the items selected from it)
+Fetch = Callable[[RequestSpec], tuple[RequestSpec, ApiResponse, ItemSelection]]
 
 
 @dataclass
@@ -29,8 +30,12 @@ class Page:
     number: int  # 1-based within this walk
     request: RequestSpec
     response: ApiResponse
-    items: list[dict]
+    selection: ItemSelection
     checkpoint: dict | None  # resume point after this page (None when the API has no pages)
+
+    @property
+    def items(self) -> list[dict]:
+        return self.selection.items
 
 
 class PageWalker:
@@ -68,16 +73,16 @@ class PageWalker:
         pages = 0
         try:
             while pending is not None:
-                sent, response, items, dropped = pending.result()
+                sent, response, selection = pending.result()
                 pending = None
                 pages += 1
-                self._paginator.update_state(response, items)
-                if self._paginator.loop_detected:
+                self._paginator.update_state(response, selection.items)
+                if self._paginator.repeated_page:
                     break  # this page repeats one already yielded: its items are not new
-                self._count(items, dropped)
+                self._count(selection)
                 burst = self._paginator.remaining_requests(sent) if pages == 1 and self._concurrency > 1 else None
                 if burst:
-                    yield self._page(pages, sent, response, items)
+                    yield self._page(pages, sent, response, selection)
                     for page in self._burst(pool, burst, pages):
                         pages = page.number
                         yield page
@@ -91,7 +96,7 @@ class PageWalker:
                     request = sent.copy()
                     self._paginator.update_request(request)
                     pending = pool.submit(self._paced_fetch, request.copy())
-                yield self._page(pages, sent, response, items)
+                yield self._page(pages, sent, response, selection)
         finally:
             # A caller that stops early must not wait for pages it will never read.
             pool.shutdown(wait=False, cancel_futures=True)
@@ -107,20 +112,20 @@ class PageWalker:
             while queue or in_flight:
                 while queue and len(in_flight) < self._concurrency:
                     in_flight.append(pool.submit(self._fetch, queue.popleft()))
-                sent, response, items, dropped = in_flight.popleft().result()
+                sent, response, selection = in_flight.popleft().result()
                 number += 1
-                self._paginator.update_state(response, items)
-                if self._paginator.loop_detected:
+                self._paginator.update_state(response, selection.items)
+                if self._paginator.repeated_page:
                     break
-                self._count(items, dropped)
-                yield self._page(number, sent, response, items)
+                self._count(selection)
+                yield self._page(number, sent, response, selection)
                 if not self._paginator.has_next:
                     break  # the API ended early (fewer items than its total said): stop cleanly
         finally:
             for future in in_flight:
                 future.cancel()
 
-    def _paced_fetch(self, request: RequestSpec) -> tuple[RequestSpec, ApiResponse, list[dict], int]:
+    def _paced_fetch(self, request: RequestSpec) -> tuple[RequestSpec, ApiResponse, ItemSelection]:
         if self._delay > 0:
             self._clock.sleep(self._delay)
         return self._fetch(request)
@@ -128,15 +133,17 @@ class PageWalker:
     def _can_continue(self, pages: int) -> bool:
         return self._paginator.has_next and pages < self._max_pages
 
-    def _page(self, number: int, request: RequestSpec, response: ApiResponse, items: list[dict]) -> Page:
+    def _page(self, number: int, request: RequestSpec, response: ApiResponse, selection: ItemSelection) -> Page:
         checkpoint = self._paginator.checkpoint() if self._checkpoints else None
-        return Page(number, request, response, items, checkpoint)
+        return Page(number, request, response, selection, checkpoint)
 
-    def _count(self, items: list[dict], dropped: int) -> None:
+    def _count(self, selection: ItemSelection) -> None:
         self._report.pages += 1
-        self._report.items += len(items)
-        if dropped:
-            self._report.dropped_items += dropped
+        self._report.items += len(selection.items)
+        self._report.dropped_items += selection.dropped
+        total = getattr(self._paginator, "total", None)
+        if total is not None:
+            self._report.expected_items = total
 
     def _finish(self, pages: int) -> None:
         loop = self._paginator.loop_detected

@@ -20,6 +20,7 @@ class ItemSelection:
     items: list[dict] = field(default_factory=list)
     dropped: int = 0  # entries that were not objects
     path: str | None = None  # the path used, e.g. `$.results`; None when nothing was found
+    matched: bool = True  # False when items_path matched nothing or no list was found at all
 
     def __len__(self) -> int:
         return len(self.items)
@@ -55,7 +56,7 @@ def detect_items(data: Any) -> ItemSelection:
     if isinstance(data, list):
         return _objects(data, "$")
     if not isinstance(data, Mapping):
-        return ItemSelection()
+        return ItemSelection(matched=False)
     found = _first_list(data, "$")
     if found is None:
         nested = [key for key in WELL_KNOWN_KEYS if isinstance(data.get(key), Mapping)]
@@ -65,7 +66,7 @@ def detect_items(data: Any) -> ItemSelection:
             if found is not None:
                 break
     if found is None:
-        return ItemSelection()
+        return ItemSelection(matched=False)
     return _objects(*found)
 
 
@@ -76,6 +77,8 @@ def select_items(data: Any, items_path: str | None) -> ItemSelection:
         return detect_items(data)
     matches = compile_path(items_path, "items_path").findall(data)
     path = normalize_path(items_path)
+    if not matches:
+        return ItemSelection(path=path, matched=False)
     if len(matches) == 1 and isinstance(matches[0], list):
         return _objects(matches[0], path)
     entries: list[Any] = []

@@ -76,10 +76,11 @@ def header_totals(headers: httpx.Headers) -> tuple[int | None, int | None]:
 def fingerprint(items: list) -> str:
     """Identity of a page's items, to notice an API that ignores the page/offset parameter.
 
-    Length plus the first and last items: a repeated page matches on all three, two different pages
-    practically never do, and it costs microseconds where hashing the whole page cost milliseconds.
+    Length plus the first, middle and last items: a repeated page matches on all of them, two different
+    pages practically never do, and it costs microseconds where hashing a whole page cost milliseconds.
     """
-    sample = [len(items), items[0], items[-1]] if items else [0]
+    # Small pages are hashed whole: with one item a page, one item seen twice is not yet a loop.
+    sample = items if len(items) <= 8 else [len(items), items[0], items[len(items) // 2], items[-1]]
     text = json.dumps(sample, sort_keys=True, separators=(",", ":"), default=str)
     return xxhash.xxh3_64_hexdigest(text.encode("utf-8"))
 
@@ -127,6 +128,9 @@ class Paginator:
     ):
         self.has_next = True
         self.loop_detected: str | None = None
+        # True when the loop is this page itself (an API ignoring the page parameter): its items
+        # are duplicates. A repeated cursor or next URL only means the *next* request would repeat.
+        self.repeated_page = False
         self._signals = StopSignals(
             check_path(has_more_path, "has_more_path"),
             check_path(total_path, "total_path"),
@@ -135,6 +139,11 @@ class Paginator:
         self._items_seen = 0
         self._total: int | None = None
         self._total_pages: int | None = None
+
+    @property
+    def total(self) -> int | None:
+        """The API's own item count, once a response has stated it."""
+        return self._total
 
     # -- the protocol ------------------------------------------------------------------------
 
@@ -179,6 +188,7 @@ class Paginator:
             raise ConfigError(f"checkpoint is for {style!r} pagination, the config uses {self.style!r}", "checkpoint")
         self.has_next = bool(state.get("has_next", True))
         self.loop_detected = None
+        self.repeated_page = False
         self._items_seen = as_int(state.get("items_seen")) or 0
         self._total = as_int(state.get("total"))
         self._total_pages = as_int(state.get("total_pages"))
@@ -199,8 +209,9 @@ class Paginator:
     def _restore_position(self, state: dict) -> None:
         """Read back what `_position_state` wrote."""
 
-    def _flag_loop(self, reason: str) -> None:
+    def _flag_loop(self, reason: str, *, page_repeats: bool = False) -> None:
         self.loop_detected = reason
+        self.repeated_page = page_repeats
         self.has_next = False
 
 

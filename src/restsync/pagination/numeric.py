@@ -69,7 +69,8 @@ class NumericPaginator(Paginator):
         if page_fingerprint is not None and page_fingerprint == self._previous_fingerprint:
             self._flag_loop(
                 f"{self._placement.name}={fed} returned the same items as the previous page "
-                f"(the API seems to ignore {self._placement.describe()})"
+                f"(the API seems to ignore {self._placement.describe()})",
+                page_repeats=True,
             )
             return False
         self._previous_fingerprint = page_fingerprint

@@ -1,0 +1,177 @@
+"""The walk itself: concurrency that really overlaps requests, order kept, prefetch, loops, detail
+fetches and configured paths that match nothing. Real loopback servers; waits use events, not sleeps."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from restsync.errors import InvalidResponseError
+from servers.base import RecordedRequest, Reply
+from servers.harness import assert_unique, connect, load_all
+from servers.scripted import ScriptedServer
+
+WAIT = 5.0  # seconds an event may take before a test fails (never reached when the code works)
+
+
+def item(i: int) -> dict:
+    return {"id": i, "title": f"Item {i}", "body": f"<p>Body of {i}</p>", "updated_at": "2025-01-01T00:00:00Z"}
+
+
+class InFlightCounter:
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.now = 0
+        self.most = 0
+
+    def __enter__(self) -> "InFlightCounter":
+        with self.lock:
+            self.now += 1
+            self.most = max(self.most, self.now)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        with self.lock:
+            self.now -= 1
+
+
+def paged_config(url: str, **extra) -> dict:
+    config = {
+        "url": url,
+        "items_path": "$.items",
+        "pagination_type": "page",
+        "pagination_config": {"page_param": "page", "page_size_param": "per_page", "page_size": 10,
+                              "total_path": "$.total"},
+        "id_field": "id",
+        "content_fields": ["title", "body"],
+    }
+    config.update(extra)
+    return config
+
+
+def test_pages_with_a_total_are_fetched_concurrently_and_yielded_in_order(serve, clock):
+    total, per_page = 95, 10
+    counter = InFlightCounter()
+    # Later pages answer first: page k waits until page k+1 has been requested (page 10 doesn't wait).
+    requested = {page: threading.Event() for page in range(1, 12)}
+
+    def respond(request: RecordedRequest) -> dict:
+        page = int(request.param("page"))
+        requested[page].set()
+        with counter:
+            if 2 <= page < 5:
+                requested[page + 1].wait(WAIT)
+            start = (page - 1) * per_page
+            return {"items": [item(i) for i in range(start, min(start + per_page, total))], "total": total}
+
+    server = serve(ScriptedServer(respond))
+    connector = connect(paged_config(server.url("/items"), concurrency=4), clock)
+    docs = load_all(connector)
+    assert [d.semantic_identifier for d in docs] == [f"Item {i}" for i in range(total)]
+    assert_unique(docs)
+    assert counter.most >= 2  # requests really overlapped
+    assert counter.most <= 4  # and never beyond `concurrency`
+    assert len(server.requests) == 10
+    assert connector.report.complete and connector.report.expected_items == total
+
+
+def test_concurrency_one_sends_one_request_at_a_time(serve, clock):
+    counter = InFlightCounter()
+
+    def respond(request: RecordedRequest) -> dict:
+        with counter:
+            page = int(request.param("page"))
+            return {"items": [item(i) for i in range((page - 1) * 10, min(page * 10, 35))], "total": 35}
+
+    server = serve(ScriptedServer(respond))
+    docs = load_all(connect(paged_config(server.url("/items"), concurrency=1), clock))
+    assert len(docs) == 35 and counter.most == 1
+
+
+def test_the_next_cursor_page_is_requested_while_the_caller_works_on_this_one(serve, clock):
+    second_requested = threading.Event()
+
+    def respond(request: RecordedRequest) -> dict:
+        cursor = request.param("cursor")
+        if cursor is None:
+            return {"items": [item(1), item(2)], "next_cursor": "c2"}
+        second_requested.set()
+        return {"items": [item(3)], "next_cursor": None}
+
+    server = serve(ScriptedServer(respond))
+    config = {"url": server.url("/items"), "items_path": "$.items", "pagination_type": "cursor",
+              "pagination_config": {"cursor_param": "cursor", "next_cursor_path": "$.next_cursor"},
+              "id_field": "id", "content_fields": ["title"]}
+    connector = connect(config, clock)
+    pages = connector.load_from_checkpoint(None)
+    first_batch, _ = next(pages)
+    # Page 2 travels while we hold page 1: nothing more was asked of the iterator yet.
+    assert second_requested.wait(WAIT)
+    assert [d.semantic_identifier for d in first_batch] == ["Item 1", "Item 2"]
+    rest = [doc for batch, _ in pages for doc in batch]
+    assert [d.semantic_identifier for d in rest] == ["Item 3"]
+
+
+def test_a_repeated_final_cursor_keeps_the_page_it_came_with(serve, clock):
+    def respond(request: RecordedRequest) -> dict:
+        if request.param("cursor") is None:
+            return {"items": [item(1)], "next_cursor": "abc"}
+        return {"items": [item(2)], "next_cursor": "abc"}  # the API repeats its last cursor
+
+    server = serve(ScriptedServer(respond))
+    config = {"url": server.url("/items"), "items_path": "$.items", "pagination_type": "cursor",
+              "pagination_config": {"cursor_param": "cursor", "next_cursor_path": "$.next_cursor"},
+              "id_field": "id", "content_fields": ["title"]}
+    connector = connect(config, clock)
+    docs = load_all(connector)
+    assert [d.semantic_identifier for d in docs] == ["Item 1", "Item 2"]  # page 2 was new: kept
+    assert len(server.requests) == 2
+    assert connector.report.truncated and "abc" in connector.report.truncation_reason
+
+
+def test_an_items_path_that_matches_nothing_fails_with_a_hint(serve, clock):
+    server = serve(ScriptedServer(lambda request: {"items": [item(1), item(2)]}))
+    config = {"url": server.url("/items"), "items_path": "$.itemz", "id_field": "id", "content_fields": ["title"]}
+    with pytest.raises(InvalidResponseError) as error:
+        load_all(connect(config, clock))
+    assert "$.itemz" in str(error.value) and "$.items" in str(error.value)
+
+
+def test_an_items_path_matching_an_empty_list_is_an_empty_source(serve, clock):
+    server = serve(ScriptedServer(lambda request: {"items": []}))
+    config = {"url": server.url("/items"), "items_path": "$.items", "id_field": "id", "content_fields": ["title"]}
+    connector = connect(config, clock)
+    assert load_all(connector) == [] and connector.report.complete
+
+
+def detail_server(serve, counter: InFlightCounter | None = None):
+    def respond(request: RecordedRequest) -> Reply | dict:
+        if request.path == "/items":
+            return {"items": [{"id": i, "slug": f"s{i}"} for i in range(1, 7)]}
+        with counter or InFlightCounter():
+            slug = request.path.rsplit("/", 1)[1]
+            return {"id": int(slug[1:]), "title": f"Detail {slug}", "body": "<p>full text</p>"}
+
+    return serve(ScriptedServer(respond))
+
+
+def test_detail_url_replaces_each_item_with_its_detail_in_order(serve, clock):
+    counter = InFlightCounter()
+    server = detail_server(serve, counter)
+    config = {"url": server.url("/items"), "detail_url": "/detail/{slug}", "id_field": "id",
+              "content_fields": ["title", "body"], "concurrency": 3}
+    docs = load_all(connect(config, clock))
+    assert [d.semantic_identifier for d in docs] == [f"Detail s{i}" for i in range(1, 7)]
+    assert docs[0].content == "Detail s1\nfull text"
+    assert sorted(r.path for r in server.requests[1:]) == sorted(f"/detail/s{i}" for i in range(1, 7))
+    assert counter.most <= 3
+
+
+def test_detail_url_placeholder_missing_from_an_item_fails_naming_it(serve, clock):
+    server = detail_server(serve)
+    config = {"url": server.url("/items"), "detail_url": "/detail/{handle}", "id_field": "id",
+              "content_fields": ["title"]}
+    with pytest.raises(InvalidResponseError, match=r"\{handle\}"):
+        load_all(connect(config, clock))
+    assert all(not r.path.startswith("/detail") for r in server.requests)  # nothing like GET /detail/ was sent
