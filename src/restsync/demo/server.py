@@ -37,6 +37,8 @@ def _parse_since(value: str) -> datetime:
 
 class DemoApiHandler(BaseHTTPRequestHandler):
     server_version = "restsync-demo/1"
+    protocol_version = "HTTP/1.1"  # keep-alive, as real APIs
+    disable_nagle_algorithm = True  # headers and body are two writes: avoid delayed-ACK stalls
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
         if getattr(self.server, "verbose", False):
