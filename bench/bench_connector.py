@@ -73,6 +73,32 @@ def run_one(base_url: str, style: str, concurrency: int) -> dict:
     }
 
 
+def raw_cursor_walk(base_url: str) -> dict:
+    """The same cursor walk with bare httpx and json, nothing mapped: what any client pays this server."""
+    import httpx
+
+    started = time.perf_counter()
+    cursor, pages = "0", 0
+    with httpx.Client() as client:
+        while cursor is not None:
+            cursor = json.loads(client.get(base_url + "/cursor", params={"cursor": cursor, "limit": 100}).content)["next_cursor"]
+            pages += 1
+    return {"seconds": time.perf_counter() - started, "pages": pages}
+
+
+def measure_raw(items: int, latency_ms: float, repeats: int) -> float:
+    server = subprocess.Popen(
+        [sys.executable, str(HERE / "apiserver.py"), "--items", str(items), "--latency-ms", str(latency_ms)],
+        stdout=subprocess.PIPE, text=True,
+    )
+    try:
+        base_url = server.stdout.readline().strip()
+        return statistics.median(raw_cursor_walk(base_url)["seconds"] for _ in range(repeats))
+    finally:
+        server.terminate()
+        server.wait()
+
+
 def measure(items: int, latency_ms: float, style: str, concurrency: int, repeats: int) -> dict:
     server = subprocess.Popen(
         [sys.executable, str(HERE / "apiserver.py"), "--items", str(items), "--latency-ms", str(latency_ms)],
@@ -125,6 +151,9 @@ def main() -> None:
     for row in memory:
         print(f"peak RSS at {row['items']:>7,} items: {row['peak_rss_mb']:.1f} MB", flush=True)
 
+    raw = measure_raw(items, 20, repeats)
+    print(f"bare httpx cursor walk @20 ms (no mapping): {raw:.2f} s", flush=True)
+
     by = {(r["style"], r["latency_ms"], r["concurrency"]): r for r in rows}
     print("\nfloors:")
     page0 = by[("page", 0, 8)]
@@ -135,6 +164,7 @@ def main() -> None:
     cursor = by[("cursor", 20, 8)]
     ideal = cursor["pages"] * 0.020
     print(f"  cursor @20 ms / (pages x latency): {cursor['seconds'] / ideal:.2f}x (floor <= 1.3)")
+    print(f"  cursor @20 ms / bare httpx walk of the same server: {cursor['seconds'] / raw:.2f}x")
     print(f"  RSS {big:,} / {items:,} items: {memory[1]['peak_rss_mb'] / memory[0]['peak_rss_mb']:.2f}x (floor <= 1.15)")
 
 
