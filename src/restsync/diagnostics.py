@@ -7,9 +7,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from restsync.document import Document
-from restsync.errors import AuthError, ConfigError, RestSyncError
+from restsync.errors import AuthError, BlockedAddressError, ConfigError, CredentialError, RestSyncError
 
 MAX_KEYS_IN_HINT = 8
+# What parse_timestamp reads; no config key widens it (poll_time_format only formats the window sent out).
+READABLE_TIMESTAMPS = "ISO 8601, 'YYYY-MM-DD HH:MM:SS', RFC 2822 or epoch seconds/milliseconds"
 
 
 @dataclass
@@ -42,6 +44,9 @@ class CheckReport:
     problems: list[str] = field(default_factory=list)
     hints: list[str] = field(default_factory=list)
     error_kind: str | None = None  # "config" | "auth" | "source" when a request or the config failed
+    # The step that failed: "config" (loading or validation), "credentials", "address" (refused by
+    # the SSRF guard), "request" (no usable answer) or "items" (page 1 holds none); None when ok.
+    failed_step: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -71,6 +76,7 @@ class CheckReport:
             "problems": self.problems,
             "hints": self.hints,
             "error_kind": self.error_kind,
+            "failed_step": self.failed_step,
         }
 
 
@@ -128,8 +134,14 @@ def _check(connector: Any) -> tuple[CheckReport, Any]:
     report.has_next = probe.has_next
     report.warnings.extend(w for w in probe.warnings if w not in report.config_warnings)
     if not selection.items:
+        if _is_empty_list(selection):
+            # The path is right and the list is there: the source (or this query) has nothing yet.
+            report.warnings.append(f"{selection.path} is empty on page 1: no items to check the fields "
+                                   "against (the source may have none yet, or the query filters them all out)")
+            return report, probe
         report.problems.append("page 1 has no items")
         report.hints.append(_items_hint(config.items_path, probe.response.data))
+        report.failed_step = "items"
         return report, probe
     report.fields = field_presence(config, selection.items)
     for presence in report.fields:
@@ -184,7 +196,10 @@ def _document_warnings(config: Any, items: list[dict], documents: list[Document]
                     if doc.doc_updated_at is None and _has_value(get_field(item, config.poll_timestamp_field))]
         if unparsed:
             warnings.append(f"{len(unparsed)} of {total} timestamps in '{config.poll_timestamp_field}' could not "
-                            f"be parsed (e.g. {unparsed[0]!r}); set poll_time_format or field_type_hints")
+                            f"be parsed (e.g. {unparsed[0]!r}), so those documents have no doc_updated_at and "
+                            f"every time window keeps them; restsync reads {READABLE_TIMESTAMPS}: point "
+                            "poll_timestamp_field at a field in one of those forms (poll_time_format only "
+                            "formats the {poll_start}/{poll_end} values sent to the API)")
     if (config.link_field or config.link_template) and any(doc.link is None for doc in documents):
         missing = sum(1 for doc in documents if doc.link is None)
         warnings.append(f"{missing} of {total} documents have no link")
@@ -198,17 +213,35 @@ def _record_error(report: CheckReport, exc: RestSyncError) -> None:
     report.status = getattr(exc, "status", None) or report.status
     if isinstance(exc, ConfigError):
         report.error_kind = "config"
+        if isinstance(exc, BlockedAddressError):
+            report.failed_step = "address"
+        elif isinstance(exc, CredentialError):
+            report.failed_step = "credentials"
+            report.hints.append("provide the secret (--credentials FILE, `credentials:` or ${ENV} placeholders)")
+        else:
+            report.failed_step = "config"
     elif isinstance(exc, AuthError):
         report.error_kind = "auth"
+        report.failed_step = "request"
         report.auth = f"{report.auth}: rejected" + (f" (HTTP {exc.status})" if exc.status else "")
         report.hints.append("check the credentials (--credentials FILE or ${ENV} placeholders) and auth_type")
     else:
         report.error_kind = "source"
+        report.failed_step = "request"
+        if "cannot resolve host" in message:
+            report.hints.append("check the host name in url, and that this machine can resolve it (DNS)")
+
+
+def _is_empty_list(selection: Any) -> bool:
+    """True when the items path (given or detected) found a list and that list is simply empty."""
+    matched = getattr(selection, "matched", True)  # absent on older selections: judge by the path
+    return bool(matched) and selection.path is not None and not selection.items and not selection.dropped
 
 
 def _items_hint(items_path: str | None, data: Any) -> str:
     lists = list_paths(data)
-    found = f"lists in the response: {', '.join(lists[:MAX_KEYS_IN_HINT])}" if lists else "the response holds no list"
+    found = (f"lists in the response: {', '.join(lists[:MAX_KEYS_IN_HINT])}" if lists
+             else "the response holds no non-empty list")
     if items_path:
         return f"items_path {items_path} matched no objects; {found}"
     if isinstance(data, dict) and data:

@@ -91,31 +91,69 @@ def suggest_from_response(response: ApiResponse, *, headers: Mapping[str, str] |
 # -- auth ------------------------------------------------------------------------------------------
 
 def _suggest_auth(suggestion: Suggestion, headers: dict[str, str], query: dict[str, str], env_prefix: str) -> None:
+    """One credential becomes the auth type; any further one stays where it was given (a header or a
+    query parameter) with its value replaced by a `${ENV}` placeholder, so no credential is dropped."""
     kept: dict[str, str] = {}
-    for name, value in headers.items():
-        lowered, scheme = name.lower(), value.split(" ", 1)[0].lower()
-        if lowered == "authorization" and scheme == "bearer":
+    extra_secrets: list[str] = []
+    # Authorization: Bearer/Basic first: a typed auth says more than a bare key header.
+    ordered = sorted(headers.items(), key=lambda pair: _auth_kind(*pair) not in ("bearer", "basic"))
+    for name, value in ordered:
+        kind = _auth_kind(name, value)
+        if kind is None:
+            kept[name] = value
+        elif "auth_type" in suggestion.config:
+            # `Authorization: Token abc` keeps its scheme word; only the secret becomes a variable.
+            scheme = value.split(" ", 1)[0] + " " if name.lower() == "authorization" and " " in value else ""
+            kept[name] = f"{scheme}${{{_env_name(suggestion, env_prefix, name)}}}"
+            extra_secrets.append(f"the {name} header")
+        elif kind == "bearer":
             suggestion.choose("auth_type", "bearer", f"from the {name}: Bearer header given")
             suggestion.config["credentials"] = {"token": f"${{{env_prefix}_TOKEN}}"}
-        elif lowered == "authorization" and scheme == "basic":
+        elif kind == "basic":
             suggestion.choose("auth_type", "basic", f"from the {name}: Basic header given")
             suggestion.config["credentials"] = {"username": f"${{{env_prefix}_USERNAME}}",
                                                 "password": f"${{{env_prefix}_PASSWORD}}"}
-        elif lowered == "authorization" or any(word in lowered for word in ("key", "token", "secret", "auth")):
+        else:
             suggestion.choose("auth_type", "api_key_header", f"from the {name} header given")
             suggestion.config["auth_config"] = {"header_name": name}
             suggestion.config["credentials"] = {"api_key": f"${{{env_prefix}_API_KEY}}"}
-        else:
-            kept[name] = value
     for name in [n for n in query if n.lower() in SECRET_QUERY]:
+        if "auth_type" in suggestion.config:
+            query[name] = f"${{{_env_name(suggestion, env_prefix, name)}}}"
+            extra_secrets.append(f"the {name} query parameter")
+            continue
         query.pop(name)
         suggestion.choose("auth_type", "api_key_query", f"from the {name} query parameter given")
         suggestion.config["auth_config"] = {"param_name": name}
         suggestion.config["credentials"] = {"api_key": f"${{{env_prefix}_API_KEY}}"}
     if "credentials" in suggestion.config:
         suggestion.notes["credentials"] = "the secret itself is never written: export the variable named here"
+    if extra_secrets:
+        suggestion.notes["auth_type"] += (f"; {' and '.join(extra_secrets)} also carried a credential: kept "
+                                          "there as a ${ENV} placeholder (export those variables too)")
     if kept:
-        suggestion.choose("headers", kept, "headers given with -H that are not credentials")
+        suggestion.choose("headers", {name: kept[name] for name in headers if name in kept},
+                          "headers given with -H, other than the one used for auth_type")
+
+
+def _auth_kind(name: str, value: str) -> str | None:
+    """bearer, basic or api_key for a header carrying a credential; None for any other header."""
+    lowered, scheme = name.lower(), value.split(" ", 1)[0].lower()
+    if lowered == "authorization" and scheme in ("bearer", "basic"):
+        return scheme
+    if lowered == "authorization" or any(word in lowered for word in ("key", "token", "secret", "auth")):
+        return "api_key"
+    return None
+
+
+def _env_name(suggestion: Suggestion, env_prefix: str, name: str) -> str:
+    """A variable for one more secret, never one the credentials already use (two secrets, two names)."""
+    taken = set(re.findall(r"\$\{(\w+)\}", json.dumps(suggestion.config.get("credentials", {}))))
+    base = f"{env_prefix}_{re.sub(r'[^A-Za-z0-9]+', '_', name).upper().strip('_')}"
+    candidate, number = base, 2
+    while candidate in taken:
+        candidate, number = f"{base}_{number}", number + 1
+    return candidate
 
 
 def _env_prefix(url: str) -> str:

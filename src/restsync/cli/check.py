@@ -6,10 +6,16 @@ import argparse
 import sys
 from typing import Any, Callable
 
-from restsync.cli.common import add_global_flags, add_source_arguments, load_source, open_connector
+from restsync.cli.common import (
+    ALLOW_PRIVATE_HINT,
+    add_global_flags,
+    add_source_arguments,
+    load_source,
+    open_connector,
+)
 from restsync.cli.output import render_check, write_json
-from restsync.diagnostics import CheckReport, check_failed, run_check
-from restsync.errors import ConfigError
+from restsync.diagnostics import CheckReport, PreviewReport, check_failed, run_check
+from restsync.errors import RestSyncError
 
 
 def register(subparsers: Any) -> None:
@@ -24,17 +30,27 @@ def register(subparsers: Any) -> None:
 
 
 def diagnose(args: argparse.Namespace, runner: Callable[[Any], Any]) -> Any:
-    """Load, connect and run a diagnostic; config problems become a failed report, not an exception."""
+    """Load, connect and run a diagnostic. Every restsync error (bad config, refused address, a host
+    that does not resolve) becomes a failed report, so the config section and its warnings are
+    always shown, and `--json` always writes a report."""
     config = None
     try:
         config = load_source(args)
         connector = open_connector(args, config)
-    except ConfigError as exc:
-        return check_failed(exc, config)
+    except RestSyncError as exc:
+        return _with_cli_hints(check_failed(exc, config))
     try:
-        return runner(connector)
+        return _with_cli_hints(runner(connector))
     finally:
         connector.close()
+
+
+def _with_cli_hints(result: Any) -> Any:
+    """Add what only the command line can say: the flag that allows a refused private address."""
+    report = result.check if isinstance(result, PreviewReport) else result
+    if report.failed_step == "address" and ALLOW_PRIVATE_HINT not in report.hints:
+        report.hints.append(ALLOW_PRIVATE_HINT)
+    return result
 
 
 def run(args: argparse.Namespace) -> int:

@@ -14,6 +14,8 @@ import yaml
 from restsync.errors import ConfigError
 
 ALLOW_PRIVATE_ENV = "RESTSYNC_ALLOW_PRIVATE"
+ALLOW_PRIVATE_HINT = (f"use --allow-private (or {ALLOW_PRIVATE_ENV}=1) to reach private/loopback addresses "
+                      "on purpose")
 
 
 def add_global_flags(parser: argparse.ArgumentParser, *, suppress_defaults: bool = False) -> None:
@@ -73,6 +75,16 @@ def open_connector(args: argparse.Namespace, config: Any | None = None) -> Any:
     config = config if config is not None else load_source(args)
     credentials = read_credentials_file(args.credentials) if getattr(args, "credentials", None) else None
     return RestApiConnector(config, credentials=credentials, allow_private=allow_private(args))
+
+
+def parse_window(args: argparse.Namespace) -> tuple[datetime | None, datetime | None]:
+    """--since/--until as UTC datetimes; an empty or reversed window is a usage error, not 0 documents."""
+    since = parse_moment(getattr(args, "since", None), "--since")
+    until = parse_moment(getattr(args, "until", None), "--until")
+    if since is not None and until is not None and until <= since:
+        raise ConfigError(f"{args.until!r} is not later than --since {args.since!r}: the window "
+                          "[since, until) would hold no time at all", key="--until")
+    return since, until
 
 
 def parse_moment(value: str | None, flag: str) -> datetime | None:

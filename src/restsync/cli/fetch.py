@@ -13,10 +13,17 @@ import sys
 from pathlib import Path
 from typing import Any, TextIO
 
-from restsync.cli.common import add_global_flags, add_source_arguments, open_connector, parse_moment
+from restsync.cli.common import add_global_flags, add_source_arguments, open_connector, parse_window
 from restsync.cli.progress import Progress
+from restsync.connector.window import uses_placeholders
 
 EXIT_OK, EXIT_FAILED, EXIT_TRUNCATED = 0, 1, 3
+UNFILTERABLE_WINDOW = ("--since/--until cannot filter anything: the config has no poll_timestamp_field "
+                       "(so documents carry no timestamp) and no {poll_start}/{poll_end} placeholder (so the "
+                       "API is not asked either); every document is written. Set poll_timestamp_field, or put "
+                       "the placeholders in url, query_params or request_body")
+# The connector's warning when it applies the window itself; redundant after UNFILTERABLE_WINDOW.
+WINDOW_APPLIED_HERE = "no {poll_start}/{poll_end} placeholder"
 
 
 def register(subparsers: Any) -> None:
@@ -35,10 +42,13 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    since, until = parse_moment(args.since, "--since"), parse_moment(args.until, "--until")
+    since, until = parse_window(args)
     connector = open_connector(args)
-    progress = Progress(sys.stderr, label="fetch", interactive=False if args.quiet else None)
-    connector.on_progress = lambda report: progress.update(pages=report.pages, documents=report.documents)
+    unfilterable = (since is not None or until is not None) and not window_is_possible(connector.config)
+    if unfilterable:
+        print(f"warning: {UNFILTERABLE_WINDOW}", file=sys.stderr)
+    progress = Progress(sys.stderr, label="fetch", quiet=args.quiet)
+    connector.on_progress = progress.follow
     target = Path(args.out) if args.out else None
     partial = target.with_name(target.name + ".part") if target else None
     count = 0
@@ -62,6 +72,8 @@ def run(args: argparse.Namespace) -> int:
     if not args.quiet:
         progress.finish()
     for warning in report.warnings:
+        if unfilterable and warning.startswith(WINDOW_APPLIED_HERE):
+            continue  # said more precisely above: here there is nothing to apply it to
         print(f"warning: {warning}", file=sys.stderr)
     where = f" to {target}" if target else ""
     if report.truncated:
@@ -70,6 +82,13 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_TRUNCATED
     print(f"restsync: complete: {count} documents from {report.pages} pages{where}", file=sys.stderr)
     return EXIT_OK
+
+
+def window_is_possible(config: Any) -> bool:
+    """Whether a time window can narrow anything: the API filters (placeholders) or documents carry
+    a timestamp to filter on here (poll_timestamp_field)."""
+    return bool(config.poll_timestamp_field) or uses_placeholders(config.url, config.query_params,
+                                                                  config.request_body)
 
 
 class _stdout:

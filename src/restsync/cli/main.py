@@ -15,8 +15,8 @@ import traceback
 from types import ModuleType
 from typing import Sequence
 
-from restsync.cli.common import add_global_flags
-from restsync.errors import ConfigError, RestSyncError, SourceError
+from restsync.cli.common import ALLOW_PRIVATE_HINT, add_global_flags
+from restsync.errors import BlockedAddressError, ConfigError, RestSyncError, SourceError
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -80,6 +80,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except BlockedAddressError as exc:
+        return _fail(exc, "config error", EXIT_USAGE, debug, hint=ALLOW_PRIVATE_HINT)
     except ConfigError as exc:
         return _fail(exc, "config error", EXIT_USAGE, debug)
     except SourceError as exc:

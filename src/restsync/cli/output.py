@@ -16,7 +16,7 @@ def write_json(stream: TextIO, data: Any) -> None:
 
 def render_check(report: CheckReport) -> str:
     lines: list[str] = []
-    lines.append(f"config        {'ok' if report.error_kind != 'config' else 'invalid'}"
+    lines.append(f"config        {'invalid' if report.failed_step == 'config' else 'ok'}"
                  + (f" ({len(report.config_warnings)} warnings)" if report.config_warnings else ""))
     lines += [f"  warning: {warning}" for warning in report.config_warnings]
     lines.append(f"auth          {report.auth}")
@@ -37,6 +37,8 @@ def render_check(report: CheckReport) -> str:
             mark = "ok" if presence.present == presence.total else ("MISSING" if not presence.present else "partial")
             lines.append(f"  {presence.role:<9} {presence.path:<{width}}  {presence.present}/{presence.total}  {mark}")
     lines += [f"warning: {warning}" for warning in report.warnings]
+    if report.failed_step:
+        lines.append(f"failed at     {report.failed_step}")
     lines += [f"problem: {problem}" for problem in report.problems]
     lines += [f"  hint: {hint}" for hint in report.hints]
     lines.append("result        " + ("ok" if report.ok else "FAILED"))
