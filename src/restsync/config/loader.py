@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import re
@@ -33,8 +34,13 @@ def load_config(
         raise ConfigError(f"expected a config file path or a mapping, got {type(source).__name__}")
     if not isinstance(raw, Mapping):
         raise ConfigError(f"a source config must be a mapping (JSON object), got {type(raw).__name__}")
-    substituted = substitute_env(raw, os.environ if env is None else env)
-    return SourceConfig.from_mapping(substituted, strict=strict)
+    used: list[str] = []
+    substituted = substitute_env(raw, os.environ if env is None else env, used=used)
+    config = SourceConfig.from_mapping(substituted, strict=strict)
+    if not used:
+        return config
+    # Remembered so that secret_values() can keep them out of every message.
+    return dataclasses.replace(config, env_values=tuple(dict.fromkeys(used)))
 
 
 def read_config_file(path: Path) -> Any:
@@ -66,24 +72,29 @@ def read_config_file(path: Path) -> Any:
         raise ConfigError(f"{path}: invalid YAML: {exc}") from None
 
 
-def substitute_env(value: Any, env: Mapping[str, str], path: str = "") -> Any:
-    """Replace `${NAME}` in every string value (keys are left alone), recursively."""
+def substitute_env(value: Any, env: Mapping[str, str], path: str = "", *, used: list[str] | None = None) -> Any:
+    """Replace `${NAME}` in every string value (keys are left alone), recursively.
+
+    Each substituted value is appended to `used` when given: they are secrets to redact.
+    """
     if isinstance(value, str):
-        return _substitute_text(value, env, path)
+        return _substitute_text(value, env, path, used)
     if isinstance(value, Mapping):
-        return {k: substitute_env(v, env, f"{path}.{k}" if path else str(k)) for k, v in value.items()}
+        return {k: substitute_env(v, env, f"{path}.{k}" if path else str(k), used=used) for k, v in value.items()}
     if isinstance(value, list):
-        return [substitute_env(v, env, f"{path}[{i}]") for i, v in enumerate(value)]
+        return [substitute_env(v, env, f"{path}[{i}]", used=used) for i, v in enumerate(value)]
     return value
 
 
-def _substitute_text(text: str, env: Mapping[str, str], path: str) -> str:
+def _substitute_text(text: str, env: Mapping[str, str], path: str, used: list[str] | None) -> str:
     def replace(match: re.Match[str]) -> str:
         name = match.group(1)
         if name is None:
             return "${"
         if name not in env:
             raise ConfigError(f"environment variable {name!r} is not set (referenced as ${{{name}}})", path or None)
+        if used is not None:
+            used.append(env[name])
         return env[name]
 
     return _ENV_REFERENCE.sub(replace, text)

@@ -14,7 +14,7 @@ from typing import Any
 
 from restsync.config import coerce, endpoint
 from restsync.config.pagination import PaginationConfig
-from restsync.config.secrets import merge_credentials, public_auth_config, redact_values
+from restsync.config.secrets import collect_secret_values, merge_credentials, public_auth_config, redact_values
 from restsync.config.vocabulary import (
     AUTH_CONFIG_KEYS,
     AUTH_TYPES,
@@ -71,6 +71,8 @@ class SourceConfig:
     timeout: float = DEFAULT_TIMEOUT
     source_id: str | None = None
     warnings: list[str] = field(default_factory=list, compare=False)
+    # Values that came from `${ENV}` substitution (set by the loader): secrets wherever they sit.
+    env_values: tuple[str, ...] = field(default=(), compare=False)
 
     @classmethod
     def from_mapping(cls, raw: Mapping[str, Any], *, strict: bool = False) -> SourceConfig:
@@ -171,6 +173,13 @@ class SourceConfig:
         """The check RAGFlow runs before a sync or test: something must become the content."""
         if not self.content_fields and not self.content_template:
             raise ConfigError("At least one content field must be configured (content_fields).", "content_fields")
+
+    def secret_values(self) -> list[str]:
+        """Every value that must never be shown (for `HttpClient(secrets=...)`): `${ENV}` values,
+        credentials, auth_config secrets, and values of credential-looking headers and query params."""
+        return collect_secret_values(env_values=self.env_values, credentials=self.credentials, url=self.url,
+                                     headers=self.headers, query_params=self.query_params,
+                                     auth_config=self.auth_config)
 
     def to_dict(self) -> dict[str, Any]:
         """Normalised, JSON-able and loadable again; secrets are left out or masked."""

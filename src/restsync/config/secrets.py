@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
+from urllib.parse import parse_qsl, urlsplit
 
 from restsync.config.coerce import stringify
+from restsync.config.vocabulary import AUTH_CONFIG_KEYS
+from restsync.http.redact import is_sensitive_name, secret_parts
 
 # RAGFlow's fallbacks: the api key may sit in auth_config as `api_key_value` (what its UI
 # stores) or `api_key`; token, username and password may sit in auth_config too.
@@ -20,11 +22,6 @@ _AUTH_CONFIG_FALLBACKS = {
 SECRET_AUTH_CONFIG_KEYS = frozenset({"api_key", "api_key_value", "token", "password", "client_secret"})
 
 REDACTED = "***"
-_SENSITIVE_NAME = re.compile(
-    r"^(proxy-)?authorization$|x-auth|access[-_]?token|auth[-_]?token|^token$|secret|passw|api[-_]?key|^key$"
-    r"|private[-_]?token|signature|^sig$|cookie|session",
-    re.IGNORECASE,
-)
 
 
 def merge_credentials(credentials: Mapping[str, Any], auth_config: Mapping[str, Any]) -> dict[str, str]:
@@ -45,11 +42,6 @@ def merge_credentials(credentials: Mapping[str, Any], auth_config: Mapping[str, 
     return merged
 
 
-def is_sensitive_name(name: str) -> bool:
-    """Header or query names that usually carry a secret (Authorization, X-API-Key, access_token...)."""
-    return bool(_SENSITIVE_NAME.search(name))
-
-
 def redact_values(values: Mapping[str, str]) -> dict[str, str]:
     return {name: (REDACTED if is_sensitive_name(name) and value else value) for name, value in values.items()}
 
@@ -57,3 +49,25 @@ def redact_values(values: Mapping[str, str]) -> dict[str, str]:
 def public_auth_config(auth_config: Mapping[str, Any]) -> dict[str, Any]:
     """auth_config without its secrets (they live in `credentials`)."""
     return {name: value for name, value in auth_config.items() if name not in SECRET_AUTH_CONFIG_KEYS}
+
+
+def collect_secret_values(*, env_values: Iterable[str], credentials: Mapping[str, str], url: str,
+                          headers: Mapping[str, str], query_params: Mapping[str, str],
+                          auth_config: Mapping[str, Any]) -> list[str]:
+    """Every value of a source config that must never be shown, first seen first, no repeats.
+
+    `${ENV}` values whatever their key (the config author chose to keep them out of the file),
+    credentials, auth_config secrets, and values under credential-looking names: headers and
+    query params (the URL's own query string too).
+    """
+    found: list[str] = [*env_values, *credentials.values()]
+    named = [*headers.items(), *query_params.items(), *parse_qsl(urlsplit(url).query, keep_blank_values=True)]
+    for name, value in named:
+        if is_sensitive_name(str(name)):
+            found.extend(secret_parts(stringify(value)))
+    for name, value in auth_config.items():
+        # Known keys that only look sensitive (token_url, header_name) hold no secret.
+        secret = name in SECRET_AUTH_CONFIG_KEYS or (name not in AUTH_CONFIG_KEYS and is_sensitive_name(str(name)))
+        if secret and isinstance(value, (str, int)) and not isinstance(value, bool):
+            found.extend(secret_parts(stringify(value)))
+    return [value for value in dict.fromkeys(found) if value.strip()]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, Callable
 
 
 class TruncatedBodyError(Exception):
@@ -37,3 +37,30 @@ def _ends_inside_value(exc: json.JSONDecodeError) -> bool:
     if not text or text[0] not in "[{\"":
         return False
     return exc.pos >= len(text) or exc.msg.startswith("Unterminated string")
+
+
+BODY_PREVIEW_CHARS = 80
+_HTML_STARTS = ("<!doctype html", "<html", "<head", "<body")
+
+
+def describe_not_json(content: bytes, content_type: str | None, detail: str,
+                      redact: Callable[[str], str]) -> str:
+    """Why a complete body is unusable: its Content-Type, its first characters, and a hint.
+
+    `redact` runs on the whole preview source before it is cut, so a secret that straddles the
+    cut is still masked whole.
+    """
+    text = " ".join(content[: BODY_PREVIEW_CHARS * 8].decode("utf-8", errors="replace").split())
+    text = redact(text)
+    preview = text[:BODY_PREVIEW_CHARS] + ("..." if len(text) > BODY_PREVIEW_CHARS else "")
+    kind = content_type.strip() if content_type and content_type.strip() else "no Content-Type"
+    message = f"response is not valid JSON ({detail}); Content-Type: {kind}; body starts: {preview!r}"
+    if looks_like_html(text, content_type):
+        message += " - an HTML page, not API data: a login or error page? Check the URL and the credentials"
+    return message
+
+
+def looks_like_html(text: str, content_type: str | None) -> bool:
+    if content_type and "html" in content_type.lower():
+        return True
+    return text.lstrip().lower().startswith(_HTML_STARTS)

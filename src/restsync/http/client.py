@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import random
-from typing import Iterable, Mapping
+from typing import Callable, Iterable, Mapping
 
 import httpx
 
@@ -25,11 +25,11 @@ from restsync.errors import (
     RetriesExhaustedError,
     SourceError,
 )
-from restsync.http.body import NotJsonError, TruncatedBodyError, decode_json_body
+from restsync.http.body import NotJsonError, TruncatedBodyError, decode_json_body, describe_not_json
 from restsync.http.pacing import RatePacer
-from restsync.http.redact import SENSITIVE_QUERY_PARAMS, Redactor
+from restsync.http.redact import SENSITIVE_QUERY_PARAMS, Redactor, is_sensitive_name, secret_parts
 from restsync.http.request import ApiResponse, RequestSpec
-from restsync.http.retry import Action, RetryPolicy, backoff_delay, classify
+from restsync.http.retry import Action, RetryPolicy, Verdict, backoff_delay, classify
 from restsync.http.ssrf import AddressGuard, GuardedTransport, Resolver
 
 logger = logging.getLogger("restsync.http")
@@ -40,6 +40,10 @@ REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 CREDENTIAL_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "x-api-key"})
 ERROR_BODY_PREVIEW = 200
 DEFAULT_HEADERS = {"User-Agent": "restsync", "Accept": "application/json"}
+PRIVATE_ADDRESS_HINT = "pass allow_private=True, or --allow-private on the CLI, to reach private addresses on purpose"
+
+# Called with (seconds, reason) right before the client sleeps, so a long wait is visible.
+WaitListener = Callable[[float, str], None]
 
 # Faults where trying again may help: dropped connections, bodies cut short, token endpoint 5xx.
 _TRANSIENT_FAULTS = (httpx.TransportError, httpx.DecodingError, TruncatedBodyError, TokenEndpointUnavailable)
@@ -56,7 +60,8 @@ class HttpClient:
                  resolver: Resolver | None = None, clock: Clock | None = None,
                  retry: RetryPolicy | None = None, requests_per_second: float | None = None,
                  transport: httpx.BaseTransport | None = None, max_connections: int = 16,
-                 secrets: Iterable[str] = ()):
+                 secrets: Iterable[str] = (), on_wait: WaitListener | None = None):
+        self._on_wait = on_wait
         self._clock = clock or SystemClock()
         self._retry = retry or RetryPolicy()
         self._auth = auth
@@ -86,6 +91,7 @@ class HttpClient:
     def send(self, spec: RequestSpec) -> ApiResponse:
         """Send `spec` (following redirects, retrying, pacing); thread-safe."""
         policy = self._retry
+        retries = policy.max_attempts - 1
         failures = 0
         rate_limited = 0
         while True:
@@ -100,17 +106,19 @@ class HttpClient:
                                        elapsed_s=self._clock.monotonic() - started, size_bytes=len(content))
             except _TRANSIENT_FAULTS as exc:
                 failures += 1
-                reason = self._fault_reason(exc)
+                reason = self._fault_reason(exc, spec)
                 if failures >= policy.max_attempts:
                     raise RetriesExhaustedError(f"gave up after {failures} attempts: {reason}",
                                                 request=self.describe(spec)) from None
-                self._pause(backoff_delay(policy, failures, self._random.random()), spec, reason)
+                wait = backoff_delay(policy, failures, self._random.random())
+                self._pause(wait, spec, f"{reason}, retry {failures} of {retries} in {_seconds(wait)}")
                 continue
             except NotJsonError as exc:
-                raise InvalidResponseError(f"response is not valid JSON: {exc}", request=self.describe(spec),
-                                           status=status) from None
+                message = describe_not_json(response.content, response.headers.get("content-type"), str(exc),
+                                            lambda text: self._redact(text, spec))
+                raise InvalidResponseError(message, request=self.describe(spec), status=status) from None
             except BlockedAddressError as exc:
-                raise BlockedAddressError(f"{exc} [{self.describe(spec)}]") from None
+                raise BlockedAddressError(self._blocked_message(exc, self.describe(spec))) from None
             except httpx.InvalidURL as exc:
                 raise ConfigError(f"invalid URL ({exc}) [{self.describe(spec)}]", key="url") from None
 
@@ -124,7 +132,7 @@ class HttpClient:
                 wait = verdict.wait
                 if wait is None:
                     wait = backoff_delay(policy, rate_limited, self._random.random())
-                self._pause(wait, spec, f"rate limited (HTTP {status})")
+                self._pause(wait, spec, f"rate limited ({_wait_source(status, verdict)}), waiting {_seconds(wait)}")
             elif verdict.action is Action.TRANSIENT:
                 failures += 1
                 if failures >= policy.max_attempts:
@@ -133,21 +141,25 @@ class HttpClient:
                 wait = verdict.wait
                 if wait is None:
                     wait = backoff_delay(policy, failures, self._random.random())
-                self._pause(wait, spec, f"HTTP {status}")
+                self._pause(wait, spec, f"{_wait_source(status, verdict)}, retry {failures} of {retries} "
+                                        f"in {_seconds(wait)}")
             elif verdict.action is Action.AUTH_FAILED:
-                raise AuthError(f"authentication failed with status {status}{self._preview(response)}",
+                raise AuthError(f"authentication failed with status {status}{self._preview(response, spec)}",
                                 request=self.describe(spec), status=status)
             elif verdict.action is Action.CLIENT_ERROR:
-                raise ClientRequestError(f"non-retriable client error status {status}{self._preview(response)}",
-                                         request=self.describe(spec), status=status)
+                raise ClientRequestError(
+                    f"non-retriable client error status {status}{self._preview(response, spec)}",
+                    request=self.describe(spec), status=status)
             else:
-                raise InvalidResponseError(f"unexpected status {status}{self._preview(response)}",
+                raise InvalidResponseError(f"unexpected status {status}{self._preview(response, spec)}",
                                            request=self.describe(spec), status=status)
 
     def check_url(self, url: str) -> None:
         """Run the SSRF check on `url` up front (raises BlockedAddressError)."""
         try:
             self._guard.check_url(httpx.URL(url))
+        except BlockedAddressError as exc:
+            raise BlockedAddressError(self._blocked_message(exc, None)) from None
         except httpx.InvalidURL as exc:
             raise ConfigError(f"invalid URL: {exc}", key="url") from None
         except httpx.ConnectError as exc:
@@ -216,25 +228,66 @@ class HttpClient:
             url = str(httpx.URL(spec.url).copy_merge_params(spec.params)) if spec.params else spec.url
         except httpx.InvalidURL:
             url = spec.url
-        return self._redactor.describe(spec.method, url)
+        return self._redactor.describe(spec.method, url, _spec_secrets(spec))
 
-    def _fault_reason(self, exc: Exception) -> str:
+    def _redact(self, text: str, spec: RequestSpec | None = None) -> str:
+        return self._redactor.redact(text, _spec_secrets(spec) if spec is not None else ())
+
+    def _fault_reason(self, exc: Exception, spec: RequestSpec) -> str:
         if isinstance(exc, TruncatedBodyError):
             return f"response body was cut short: {exc}"
         if isinstance(exc, TokenEndpointUnavailable):
-            return self._redactor.redact(str(exc))
-        detail = self._redactor.redact(str(exc)) or "no detail"
+            return self._redact(str(exc), spec)
+        detail = self._redact(str(exc), spec) or "no detail"
         return f"connection error ({type(exc).__name__}: {detail})"
 
-    def _preview(self, response: httpx.Response) -> str:
-        text = response.text.strip()
+    def _preview(self, response: httpx.Response, spec: RequestSpec) -> str:
+        # Redact before cutting: a secret straddling the cut would otherwise show in part.
+        text = self._redact(response.text[: ERROR_BODY_PREVIEW * 4].strip(), spec)
         if not text:
             return ""
         if len(text) > ERROR_BODY_PREVIEW:
             text = text[:ERROR_BODY_PREVIEW] + "..."
-        return f": {self._redactor.redact(text)}"
+        return f": {text}"
+
+    def _blocked_message(self, exc: BlockedAddressError, request: str | None) -> str:
+        message = self._redact(str(exc))
+        if request:
+            message += f" [{request}]"
+        # Only refusals of an address get the hint: a bad scheme or a redirect loop is not fixed by it.
+        if not self._guard.allow_private and ("disallowed address" in message or "localhost is blocked" in message):
+            message += f"; {PRIVATE_ADDRESS_HINT}"
+        return message
 
     def _pause(self, seconds: float, spec: RequestSpec, reason: str) -> None:
         if logger.isEnabledFor(logging.INFO):
-            logger.info("retrying %s in %.2fs: %s", self.describe(spec), seconds, reason)
+            logger.info("%s: %s", self.describe(spec), reason)
+        if self._on_wait is not None:
+            self._on_wait(seconds, reason)
         self._clock.sleep(seconds)
+
+
+def _spec_secrets(spec: RequestSpec) -> list[str]:
+    """Values this request carries under credential-looking names (headers and query params)."""
+    found: list[str] = []
+    for values in (spec.headers, spec.params):
+        for name, value in (values or {}).items():
+            if isinstance(value, str) and is_sensitive_name(str(name)):
+                found.extend(secret_parts(value))
+    return found
+
+
+def _wait_source(status: int, verdict: Verdict) -> str:
+    """`HTTP 429, Retry-After` / `HTTP 503, X-RateLimit-Reset, capped`: what the wait is based on."""
+    parts = [f"HTTP {status}"]
+    if verdict.hint:
+        parts.append(verdict.hint + (" capped by retry_after_cap" if verdict.capped else ""))
+    return ", ".join(parts)
+
+
+def _seconds(seconds: float) -> str:
+    if seconds < 10:
+        return f"{seconds:.1f} s"
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    return f"{seconds:.0f} s ({seconds / 60:.1f} min)"

@@ -35,6 +35,8 @@ class Action(Enum):
 class Verdict:
     action: Action
     wait: float | None = None  # seconds the server asked for; None means "use backoff"
+    hint: str | None = None  # the header the wait came from (Retry-After, X-RateLimit-Reset)
+    capped: bool = False  # the server asked for longer than the policy allows
 
 
 # A reset value below this is a delta in seconds, not an epoch (2001-09-09 as epoch).
@@ -104,26 +106,41 @@ def rate_limit_evidence(headers: Mapping[str, str]) -> bool:
     return _header(headers, "retry-after") is not None
 
 
+def server_wait_request(headers: Mapping[str, str], now: float) -> tuple[float, str] | None:
+    """The uncapped wait the server asked for and the header that said so; None if no usable hint."""
+    wait = parse_retry_after(_header(headers, "retry-after"), now)
+    if wait is not None:
+        return wait, "Retry-After"
+    remaining = _header(headers, "x-ratelimit-remaining")
+    if remaining is not None and remaining.strip() in ("0", "0.0"):
+        wait = parse_rate_limit_reset(_header(headers, "x-ratelimit-reset"), now)
+        if wait is not None:
+            return wait, "X-RateLimit-Reset"
+    return None
+
+
 def server_wait_hint(headers: Mapping[str, str], now: float, policy: RetryPolicy) -> float | None:
     """How long the server asked us to wait, capped; None if it gave no usable hint."""
-    wait = parse_retry_after(_header(headers, "retry-after"), now)
-    if wait is None:
-        remaining = _header(headers, "x-ratelimit-remaining")
-        if remaining is not None and remaining.strip() in ("0", "0.0"):
-            wait = parse_rate_limit_reset(_header(headers, "x-ratelimit-reset"), now)
-    if wait is None:
-        return None
-    return min(wait, policy.retry_after_cap)
+    request = server_wait_request(headers, now)
+    return None if request is None else min(request[0], policy.retry_after_cap)
+
+
+def _waiting_verdict(action: Action, headers: Mapping[str, str], now: float, policy: RetryPolicy) -> Verdict:
+    request = server_wait_request(headers, now)
+    if request is None:
+        return Verdict(action)
+    wait, hint = request
+    return Verdict(action, min(wait, policy.retry_after_cap), hint, capped=wait > policy.retry_after_cap)
 
 
 def classify(status: int, headers: Mapping[str, str], now: float, policy: RetryPolicy) -> Verdict:
     """The verdict for a non-2xx response that is not a followed redirect."""
     if status == 429 or (status == 403 and rate_limit_evidence(headers)):
-        return Verdict(Action.RATE_LIMITED, server_wait_hint(headers, now, policy))
+        return _waiting_verdict(Action.RATE_LIMITED, headers, now, policy)
     if status in (401, 403):
         return Verdict(Action.AUTH_FAILED)
     if status >= 500 or status == 408:
-        return Verdict(Action.TRANSIENT, server_wait_hint(headers, now, policy))
+        return _waiting_verdict(Action.TRANSIENT, headers, now, policy)
     if 400 <= status < 500:
         return Verdict(Action.CLIENT_ERROR)
     return Verdict(Action.UNEXPECTED)
