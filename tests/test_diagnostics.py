@@ -8,7 +8,14 @@ import httpx
 
 from restsync.config import SourceConfig
 from restsync.diagnostics import check_failed, list_paths, run_check, run_preview
-from restsync.errors import AuthError, ConfigError, RetriesExhaustedError
+from restsync.errors import (
+    AuthError,
+    BlockedAddressError,
+    ConfigError,
+    CredentialError,
+    RetriesExhaustedError,
+    SourceError,
+)
 from restsync.extraction.items import select_items
 from restsync.http.request import ApiResponse, RequestSpec
 from restsync.mapping.mapper import DocumentMapper
@@ -96,3 +103,49 @@ def test_preview_limits_documents_and_warns_about_what_will_be_ingested():
 def test_list_paths_finds_nested_arrays_shallowest_first():
     assert list_paths({"a": [1], "b": {"c": [{"x": 1}], "d": []}, "e": 3}) == ["$.a", "$.b.c"]
     assert list_paths([{"x": 1}]) == ["$"]
+
+
+def test_an_empty_list_at_the_right_path_is_a_warning_naming_it_not_an_items_path_hint():
+    for body, path in [([], "$"), ({"items": []}, "$.items"), ({"meta": {}, "results": []}, "$.results")]:
+        report = run_check(StandInConnector({"content_fields": ["title"]}, body))
+        assert report.ok and report.failed_step is None, body
+        assert report.hints == [] and report.items_found == 0
+        assert report.warnings == [f"{path} is empty on page 1: no items to check the fields against "
+                                   "(the source may have none yet, or the query filters them all out)"]
+    explicit = run_check(StandInConnector({"content_fields": ["title"], "items_path": "$.data.rows"},
+                                          {"data": {"rows": []}}))
+    assert explicit.ok and "$.data.rows is empty on page 1" in explicit.warnings[0]
+
+
+def test_no_list_or_a_path_matching_nothing_still_fails_with_the_items_path_hint():
+    missing = run_check(StandInConnector({"content_fields": ["title"], "items_path": "$.rows"}, {"items": []}))
+    assert not missing.ok and missing.failed_step == "items"
+    assert "items_path $.rows matched no objects" in missing.hints[0]
+    no_list = run_check(StandInConnector({"content_fields": ["title"]}, {"message": "ok"}))
+    assert no_list.problems == ["page 1 has no items"] and "set items_path" in no_list.hints[0]
+    scalars = run_check(StandInConnector({"content_fields": ["title"], "items_path": "$.count"}, {"count": 3}))
+    assert not scalars.ok and scalars.dropped_items == 1  # a path to a number is wrong, not "empty"
+
+
+def test_unreadable_timestamps_point_at_the_field_not_at_poll_time_format():
+    connector = StandInConnector({"items_path": "$.data", "content_fields": ["body"],
+                                  "poll_timestamp_field": "updated", "poll_time_format": "%d/%m/%Y"},
+                                 {"data": ITEMS})
+    warning = next(w for w in run_preview(connector).check.warnings if "could not be parsed" in w)
+    assert "set poll_time_format" not in warning and "field_type_hints" not in warning
+    assert "ISO 8601" in warning and "epoch" in warning and "point poll_timestamp_field" in warning
+    assert "poll_time_format only formats the {poll_start}/{poll_end} values sent to the API" in warning
+
+
+def test_each_failure_names_its_step_and_a_resolution_failure_gets_a_dns_hint():
+    unresolved = run_check(StandInConnector(
+        {"content_fields": ["title"]},
+        error=SourceError("cannot resolve host 'nope.invalid': no addresses", "https://nope.invalid/items")))
+    assert unresolved.failed_step == "request" and "host name in url" in unresolved.hints[0]
+    config = SourceConfig.from_mapping({"url": "http://10.0.0.5/items", "content_fields": ["title"]})
+    blocked = check_failed(BlockedAddressError("host '10.0.0.5' resolves to disallowed address"), config)
+    assert blocked.failed_step == "address" and blocked.exit_status == 2
+    missing = check_failed(CredentialError("bearer needs a token", key="credentials.token"), config)
+    assert missing.failed_step == "credentials" and "--credentials" in missing.hints[0]
+    refused = check_failed(SourceError("cannot resolve host", "http://10.0.0.5/items"), config)
+    assert refused.request == "GET http://10.0.0.5/items" and refused.to_dict()["failed_step"] == "request"

@@ -126,3 +126,31 @@ def test_suggest_against_a_live_api_gives_a_config_that_loads(tmp_path):
     path.write_text(suggestion.to_yaml(), encoding="utf-8")
     loaded = load_config(path)
     assert loaded.items_path == "$.articles" and loaded.content_fields[0] == "title"
+
+
+def test_two_credential_headers_keep_both_one_as_auth_one_as_a_placeholder_header():
+    from restsync.config import load_config
+
+    other = "k3y-also-never-written"
+    for headers in ({"Authorization": f"Bearer {SECRET}", "X-Api-Key": other},
+                    {"X-Api-Key": other, "Authorization": f"Bearer {SECRET}"}):  # the order given does not matter
+        suggestion = suggest_from_response(response([{"id": 1, "title": "x"}]), headers=headers)
+        config = suggestion.config
+        assert config["auth_type"] == "bearer" and config["credentials"] == {"token": "${EXAMPLE_TOKEN}"}
+        assert config["headers"] == {"X-Api-Key": "${EXAMPLE_X_API_KEY}"}
+        text = suggestion.to_yaml()
+        assert SECRET not in text and other not in text
+        assert "X-Api-Key header also carried a credential" in text
+        loaded = load_config(yaml.safe_load(text), env={"EXAMPLE_TOKEN": SECRET, "EXAMPLE_X_API_KEY": other})
+        assert loaded.credentials["token"] == SECRET and loaded.headers["X-Api-Key"] == other
+
+
+def test_a_second_credential_never_shares_the_auth_credential_variable():
+    url = f"https://api.example.com/v1/items?api_key={SECRET}"
+    suggestion = suggest_from_response(response([{"id": 1}], url=url), headers={"Api-Key": "k", "Authorization": "Token t"})
+    config = suggestion.config
+    assert config["auth_type"] == "api_key_header" and config["auth_config"] == {"header_name": "Api-Key"}
+    assert config["credentials"] == {"api_key": "${EXAMPLE_API_KEY}"}
+    assert config["headers"] == {"Authorization": "Token ${EXAMPLE_AUTHORIZATION}"}  # the scheme word stays
+    assert config["query_params"] == {"api_key": "${EXAMPLE_API_KEY_2}"}
+    assert SECRET not in suggestion.to_yaml()

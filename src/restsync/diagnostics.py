@@ -99,6 +99,9 @@ def check_failed(exc: RestSyncError, config: Any | None = None) -> CheckReport:
     if config is not None:
         report.auth = getattr(config, "auth_type", "none")
     _record_error(report, exc)
+    method = getattr(config, "method", None)
+    if method and report.request and not report.request.startswith(f"{method} "):
+        report.request = f"{method} {report.request}"  # a refused URL still reads as the request it was
     return report
 
 
