@@ -97,6 +97,14 @@ def test_escaped_dollar_stays_literal():
     assert load_config(raw, env={"X": "y"}).content_template == "Cost: ${PRICE} y"
 
 
+def test_substituted_values_are_remembered_as_secrets():
+    raw = {"url": "https://a.example.com", "content_fields": ["a"], "content_template": "$${PRICE} ${X}",
+           "query_params": {"since": "${SINCE}", "again": "${X}"}}
+    config = load_config(raw, env={"X": "sub-value", "SINCE": "2024-01-01", "PRICE": "unused"})
+    assert config.env_values == ("sub-value", "2024-01-01")  # in order, once each; escapes are not values
+    assert config.secret_values()[:2] == ["sub-value", "2024-01-01"]
+
+
 def test_non_string_values_and_placeholders_without_dollar_untouched():
     raw = {"url": "https://a.example.com/{tenant}", "content_fields": ["a"], "max_pages": 3}
     config = load_config(raw, env={})
