@@ -175,3 +175,40 @@ def test_detail_url_placeholder_missing_from_an_item_fails_naming_it(serve, cloc
     with pytest.raises(InvalidResponseError, match=r"\{handle\}"):
         load_all(connect(config, clock))
     assert all(not r.path.startswith("/detail") for r in server.requests)  # nothing like GET /detail/ was sent
+
+
+def test_rate_limit_waits_are_reported_while_they_last(serve, clock):
+    answered = []
+
+    def respond(request: RecordedRequest) -> Reply | dict:
+        answered.append(request)
+        if len(answered) == 1:
+            return Reply(status=429, json={"error": "slow down"}, headers={"Retry-After": "30"})
+        return {"items": [item(1)]}
+
+    server = serve(ScriptedServer(respond))
+    config = {"url": server.url("/items"), "items_path": "$.items", "id_field": "id", "content_fields": ["title"]}
+    connector = connect(config, clock)
+    seen: list[str | None] = []
+    connector.on_progress = lambda report: seen.append(report.waiting)
+    assert len(load_all(connector)) == 1
+    assert seen[0] is not None and "30" in seen[0]  # shown before the wait
+    assert seen[-1] is None  # and gone once the page arrived
+    assert clock.sleeps == [30.0]
+
+
+def test_secrets_from_headers_and_query_never_reach_error_text(serve, clock, monkeypatch):
+    echo = lambda request: Reply(status=400, json={"echo": request.query, "key": request.headers.get("x-key")})
+    server = serve(ScriptedServer(echo))
+    monkeypatch.setenv("RS_TEST_HEADER_KEY", "HEADERSECRET42")
+    config = {"url": server.url("/items"), "headers": {"X-Key": "${RS_TEST_HEADER_KEY}"},
+              "query_params": {"q": "${RS_TEST_HEADER_KEY}", "private_token": "QUERYSECRET42"},
+              "id_field": "id", "content_fields": ["title"]}
+    from restsync.connector import RestApiConnector
+    from restsync.errors import ClientRequestError
+
+    with pytest.raises(ClientRequestError) as error:
+        load_all(RestApiConnector(config, allow_private=True, clock=clock))  # ${ENV} read as from a file
+    text = str(error.value)
+    assert "HEADERSECRET42" not in text and "QUERYSECRET42" not in text
+    assert "400" in text

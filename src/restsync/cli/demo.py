@@ -44,13 +44,31 @@ def demo_steps() -> list[DemoStep]:
     ]
 
 
-DEMO_STEPS: list[Callable[[], list[DemoStep]]] = [demo_steps]
+def knowledge_base_steps() -> list[DemoStep]:
+    def kb(ctx: DemoContext) -> str:
+        return str(ctx.out_dir / "kb")
+
+    return [
+        DemoStep("sync the articles into a knowledge base (chunked and embedded on this machine)",
+                 lambda ctx: ["sync", str(ctx.config_path), "--kb", kb(ctx), "--allow-private"]),
+        DemoStep("sync again: incremental from the watermark, nothing re-embedded",
+                 lambda ctx: ["sync", str(ctx.config_path), "--kb", kb(ctx), "--allow-private"]),
+        DemoStep("hybrid search with a metadata filter",
+                 lambda ctx: ["search", "how do I turn on two-factor authentication", "--kb", kb(ctx),
+                              "--filter", "category=Security", "-k", "3"]),
+        DemoStep("what the knowledge base holds",
+                 lambda ctx: ["status", "--kb", kb(ctx)]),
+    ]
+
+
+DEMO_STEPS: list[Callable[[], list[DemoStep]]] = [demo_steps, knowledge_base_steps]
 
 
 def register(subparsers: Any) -> None:
-    demo = subparsers.add_parser("demo", help="run the offline demo: check, preview and fetch a demo API",
+    demo = subparsers.add_parser("demo", help="run the offline demo: check, preview, fetch, sync and search",
                                  description="Start the demo help-centre API on a free loopback port and "
-                                             "run check, preview and fetch against it.")
+                                             "run check, preview and fetch against it, then sync it into a "
+                                             "knowledge base and search it.")
     demo.add_argument("--out-dir", default="demo-out", help="where fetched files go (default ./demo-out)")
     demo.set_defaults(handler=run_demo)
     api = subparsers.add_parser("demo-api", help="serve the demo help-centre API until interrupted")
@@ -106,6 +124,7 @@ def _print_next_steps(context: DemoContext) -> None:
     print(f"  restsync demo-api --port 8765 &  then  export {DEMO_URL_ENV}=http://127.0.0.1:8765")
     print(f"  restsync fetch {context.config_path} --allow-private --since 2024-03-01   # incremental window")
     print(f"  restsync suggest http://127.0.0.1:8765/api/articles --allow-private   # a config from one response")
+    print(f"  restsync search 'export audit logs' --kb {context.out_dir / 'kb'} --filter 'votes>=100' --json")
 
 
 def _restore_env(previous: str | None) -> None:

@@ -185,6 +185,7 @@ class RestApiConnector:
                     docs = kept
                 report.documents += len(docs)
                 report.elapsed_s = self._clock.monotonic() - started
+                report.waiting = None  # a page arrived: whatever wait there was is over
                 if self.on_progress is not None:
                     self.on_progress(report)
                 yield docs, _checkpoint(page.checkpoint)
@@ -234,9 +235,7 @@ class RestApiConnector:
         return self._client
 
     def _make_client(self, auth: httpx.Auth | None) -> HttpClient:
-        secrets = [v for v in self._credentials.values() if isinstance(v, str) and v]
-        if auth is not None and hasattr(auth, "secret_values"):
-            secrets.extend(auth.secret_values())
+        secrets = self.config.secret_values() + [v for v in self._credentials.values() if isinstance(v, str) and v]
         return HttpClient(
             timeout=self.config.timeout,
             auth=auth,
@@ -247,7 +246,15 @@ class RestApiConnector:
             transport=self._transport,
             max_connections=max(4, self.config.concurrency * 2),
             secrets=secrets,
+            on_wait=self._waiting,
         )
+
+    def _waiting(self, seconds: float, reason: str) -> None:
+        """Show a retry or rate-limit wait while it lasts: a long Retry-After must not look like a hang."""
+        report = self.report
+        report.waiting = reason
+        if self.on_progress is not None:
+            self.on_progress(report)
 
 
 def describe_pagination(config: SourceConfig, paginator: Paginator) -> str:
