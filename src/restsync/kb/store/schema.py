@@ -58,6 +58,8 @@ doc_meta = Table(
     Index("ix_doc_meta_doc", "doc_key", "key"),
 )
 
+CHUNK_MAP_INDEX = "ix_chunks_map"
+
 chunks = Table(
     "chunks",
     metadata,
@@ -68,7 +70,8 @@ chunks = Table(
     Column("text", Text, nullable=False),
     Column("embed_hash", String(32), nullable=False),
     Column("vec_row", Integer, nullable=False),  # row in the vector file
-    Index("ix_chunks_doc", "doc_key"),
+    # Covers the chunk map search loads (chunk_key is the rowid) and lookups by document.
+    Index(CHUNK_MAP_INDEX, "doc_key", "vec_row"),
     Index("ix_chunks_hash", "embed_hash"),
     Index("ix_chunks_vec_row", "vec_row"),
 )
@@ -107,3 +110,6 @@ FTS_DDL = [
     "CREATE TRIGGER IF NOT EXISTS chunks_fts_delete AFTER DELETE ON chunks BEGIN "
     "INSERT INTO chunks_fts(chunks_fts, rowid, title, text) VALUES ('delete', old.chunk_key, old.title, old.text); END",
 ]
+
+# Knowledge bases created before an index existed get it on open.
+UPGRADE_DDL = [f"CREATE INDEX IF NOT EXISTS {CHUNK_MAP_INDEX} ON chunks (doc_key, vec_row)"]

@@ -1,15 +1,17 @@
 """Candidate generation for hybrid search over the SQLite store, inside one read snapshot.
 
-Keyword: FTS5 BM25 (title weighted double) joined to the filtered documents.
-Vector: exact cosine over the memory-mapped matrix; the best rows are checked against the
-filters in SQL, and only when too few pass (a selective filter) are all the rows the filter
-allows fetched and ranked instead. Each candidate then gets the score it lacks, so fusion
-sees both scores for every chunk.
+Per query: the filters become one mask over documents (SQL over covering indexes, then
+numpy); the vector leg (exact cosine over the memory map, restricted by the mask) runs on
+a worker thread while this one ranks keywords (FTS5 BM25, title weighted double) and checks
+them against the same mask. numpy and SQLite both release the GIL, so on two cores the
+legs overlap. Each candidate then gets the score it lacks, so fusion sees both scores for
+every chunk. Recall of the vector leg against exact search is 1.0 by construction.
 """
 
 from __future__ import annotations
 
 import json
+from concurrent.futures import Executor
 from typing import Any
 
 import numpy as np
@@ -17,88 +19,103 @@ from sqlalchemy import Connection, column, func, literal_column, select, table, 
 
 from restsync.kb.store import schema
 from restsync.kb.store.base import Candidate, SearchRequest
+from restsync.kb.store.chunk_map import ChunkMap, ChunkMapCache, read_generation
+from restsync.kb.store.doc_mask import allowed_documents
 from restsync.kb.store.fts import match_expression
 from restsync.kb.store.sql_filters import documents_where
 from restsync.kb.store.vectors import VectorFile
 
 _fts = table("chunks_fts", column("rowid"))
 _BM25 = "bm25(chunks_fts, 2.0, 1.0)"  # lower is better; negated below
-# Rows checked against the filters per candidate wanted: enough for a 5%-selective filter
-# in one round (ranking 25x more costs FTS5 nothing extra). Vector rounds then grow 8-fold.
+# BM25 hits checked against the filter mask per candidate wanted: enough for a 5%-selective
+# filter in one go (ranking 25x more costs FTS5 nothing extra).
 _KEYWORD_OVERFETCH = 25
-_OVERFETCH = 8
+# Below this share of rows, gathering the allowed rows beats one product over all of them
+# (a gathered row costs several times a streamed one).
+_GATHER_SHARE = 0.1
 
 
-def search_candidates(conn: Connection, vectors: VectorFile, request: SearchRequest) -> list[Candidate]:
-    restricted = bool(request.filters) or request.sources is not None
-    where_set = documents_where(request.filters, request.sources) if restricted else None
-    where_row = documents_where(request.filters, request.sources, per_row=True) if restricted else None
+def search_candidates(
+    conn: Connection, vectors: VectorFile, request: SearchRequest, chunk_maps: ChunkMapCache, pool: Executor
+) -> list[Candidate]:
+    chunk_map = chunk_maps.get(conn, read_generation(conn))  # the first read fixes the snapshot
+    allowed = allowed_documents(conn, request.filters, request.sources, chunk_map.doc_space)
+    query = np.asarray(request.vector, dtype=np.float32) if request.vector is not None else None
+    vector_leg = pool.submit(_vector_candidates, vectors, chunk_map, allowed, query, request.candidates) if query is not None else None
     match = match_expression(request.text) if request.use_keyword else None
-    keyword_best, bm25 = _keyword_candidates(conn, match, where_row, where_set, request.candidates) if match else ([], {})
-    scores = vectors.scores(request.vector) if request.vector is not None else None
-    vector_keys = (
-        _vector_candidates(conn, scores, where_row, where_set, request.candidates) if scores is not None and len(scores) else []
-    )
-    keys = list(dict.fromkeys([*keyword_best, *vector_keys]))
-    return [_candidate(row, bm25, scores) for row in _payload(conn, keys)]
+    keyword_best, bm25 = _keyword_candidates(conn, chunk_map, allowed, request, match) if match else ([], {})
+    cosine = vector_leg.result() if vector_leg is not None else {}
+    keys = list(dict.fromkeys([*keyword_best, *cosine]))
+    rows = _payload(conn, keys)
+    if query is not None:
+        cosine.update(_cosine_of(vectors, query, [row for row in rows if row.chunk_key not in cosine]))
+    return [_candidate(row, bm25, cosine) for row in rows]
 
 
 def _keyword_candidates(
-    conn: Connection, match: str, where_row: Any, where_set: Any, wanted: int
+    conn: Connection, chunk_map: ChunkMap, allowed: np.ndarray | None, request: SearchRequest, match: str
 ) -> tuple[list[int], dict[int, float]]:
-    """The `wanted` best BM25 chunks the filters allow, and BM25 scores of every chunk ranked
-    on the way (vector candidates outside them are weak keyword matches: scored 0).
-    The FTS index ranks alone first (its fast path) and the filters check the best; a
-    selective filter falls back to one joined query."""
+    """The best BM25 chunks the filters allow, and BM25 scores of every chunk ranked on the
+    way (vector candidates outside them are weak keyword matches: scored 0). The FTS index
+    ranks alone (its fast path) and the mask checks the best; a filter too selective for
+    that falls back to one joined query."""
+    wanted = request.candidates
     fetched = wanted * _KEYWORD_OVERFETCH
     scores = {key: float(score) for key, score in conn.execute(_fts_query(match, fetched))}
-    passing = set(scores) if where_row is None else _passing_chunks(conn, list(scores), where_row)
+    passing = list(scores) if allowed is None else _allowed_chunks(chunk_map, allowed, list(scores))
     if len(passing) < wanted and len(scores) == fetched:
         joined = (
             _fts_query(match, wanted)
             .join(schema.chunks, schema.chunks.c.chunk_key == _fts.c.rowid)
             .join(schema.documents, schema.documents.c.doc_key == schema.chunks.c.doc_key)
-            .where(where_set)
+            .where(documents_where(request.filters, request.sources))
         )
         extra = {key: float(score) for key, score in conn.execute(joined)}
         scores.update(extra)
-        passing |= set(extra)
+        passing = list(dict.fromkeys([*passing, *extra]))
     return sorted(passing, key=lambda key: -scores[key])[:wanted], scores
 
 
+def _allowed_chunks(chunk_map: ChunkMap, allowed: np.ndarray, keys: list[int]) -> list[int]:
+    key_array = np.asarray(keys, dtype=np.int64)
+    positions = chunk_map.positions_of(key_array)
+    held = positions >= 0
+    passing = np.zeros(len(keys), dtype=bool)
+    passing[held] = allowed[chunk_map.doc_keys[positions[held]]]
+    return key_array[passing].tolist()
+
+
 def _fts_query(match: str, limit: int) -> Any:
-    query = (
+    return (
         select(_fts.c.rowid, literal_column(f"-{_BM25}"))
         .select_from(_fts)
         .where(text("chunks_fts MATCH :match").bindparams(match=match))
         .order_by(literal_column(_BM25))
         .limit(limit)
     )
-    return query
 
 
-def _passing_chunks(conn: Connection, keys: list[int], where_row: Any) -> set[int]:
-    chunks, documents = schema.chunks.c, schema.documents.c
-    query = select(chunks.chunk_key).join_from(schema.chunks, schema.documents, documents.doc_key == chunks.doc_key)
-    return set(conn.scalars(query.where(chunks.chunk_key.in_(_json_list(keys)), where_row)))
-
-
-def _vector_candidates(conn: Connection, scores: np.ndarray, where_row: Any, where_set: Any, wanted: int) -> list[int]:
-    """Chunk keys of the `wanted` best-scoring live chunks the filters allow: the best rows
-    are checked in rounds growing 8-fold; when a filter is so selective that they all
-    fail, every row it allows is ranked instead."""
-    allowed: dict[int, int] = {}
-    checked = 0
-    size = wanted * _KEYWORD_OVERFETCH
-    while len(allowed) < wanted and checked < len(scores) and size <= wanted * _KEYWORD_OVERFETCH * _OVERFETCH**2:
-        allowed.update(_live_rows(conn, where_row, _top_indices(scores, size)[checked:].tolist()))
-        checked, size = size, size * _OVERFETCH
-    if len(allowed) < wanted and checked < len(scores):
-        allowed = _live_rows(conn, where_set, None)
-    if not allowed:
-        return []
-    rows = np.fromiter(allowed.keys(), dtype=np.int64, count=len(allowed))
-    return [allowed[int(row)] for row in rows[_top_indices(scores[rows], wanted)]]
+def _vector_candidates(
+    vectors: VectorFile, chunk_map: ChunkMap, allowed: np.ndarray | None, query: np.ndarray, wanted: int
+) -> dict[int, float]:
+    """chunk_key -> cosine of the `wanted` best live chunks the mask allows (one chunk per
+    vector row: the first, when chunks of equal text share it)."""
+    matrix = vectors.matrix()
+    keys, rows = chunk_map.chunk_keys, chunk_map.vec_rows
+    if allowed is not None:
+        chosen = allowed[chunk_map.doc_keys]
+        keys, rows = keys[chosen], rows[chosen]
+    if chunk_map.rows_shared:
+        rows, first = np.unique(rows, return_index=True)
+        keys = keys[first]
+    if not len(rows) or not len(matrix):
+        return {}
+    if len(rows) < len(matrix) * _GATHER_SHARE:
+        scores = matrix[rows] @ query
+    else:
+        scores = (matrix @ query)[rows]
+    best = _top_indices(scores, wanted)
+    return dict(zip(keys[best].tolist(), scores[best].tolist()))
 
 
 def _top_indices(values: np.ndarray, count: int) -> np.ndarray:
@@ -109,20 +126,11 @@ def _top_indices(values: np.ndarray, count: int) -> np.ndarray:
     return best[np.argsort(-values[best], kind="stable")]
 
 
-def _live_rows(conn: Connection, where: Any, rows: list[int] | None) -> dict[int, int]:
-    """vec_row -> chunk_key for committed chunks passing the filters (first chunk per row)."""
-    chunks, documents = schema.chunks.c, schema.documents.c
-    query = select(chunks.vec_row, chunks.chunk_key).join_from(
-        schema.chunks, schema.documents, documents.doc_key == chunks.doc_key
-    )
-    if where is not None:
-        query = query.where(where)
-    if rows is not None:
-        query = query.where(chunks.vec_row.in_(_json_list(rows)))
-    allowed: dict[int, int] = {}
-    for vec_row, chunk_key in conn.execute(query):
-        allowed.setdefault(vec_row, chunk_key)
-    return allowed
+def _cosine_of(vectors: VectorFile, query: np.ndarray, rows: list[Any]) -> dict[int, float]:
+    if not rows:
+        return {}
+    scores = vectors.read([row.vec_row for row in rows]) @ query
+    return {row.chunk_key: float(score) for row, score in zip(rows, scores)}
 
 
 def _payload(conn: Connection, keys: list[int]) -> list[Any]:
@@ -141,9 +149,9 @@ def _json_list(values: list[int]) -> Any:
     return select(literal_column("value")).select_from(func.json_each(json.dumps(values))).scalar_subquery()
 
 
-def _candidate(row: Any, keyword: dict[int, float], scores: np.ndarray | None) -> Candidate:
-    vector_score = float(scores[row.vec_row]) if scores is not None and row.vec_row < len(scores) else None
+def _candidate(row: Any, keyword: dict[int, float], cosine: dict[int, float]) -> Candidate:
     return Candidate(
         source=row.source, doc_id=row.doc_id, ordinal=row.ordinal, title=row.title, link=row.link,
-        metadata=row.metadata or {}, text=row.text, keyword_score=keyword.get(row.chunk_key), vector_score=vector_score,
+        metadata=row.metadata or {}, text=row.text, keyword_score=keyword.get(row.chunk_key),
+        vector_score=cosine.get(row.chunk_key),
     )

@@ -29,22 +29,27 @@ def documents_where(
 
 
 def _filter_condition(item: Filter, per_row: bool) -> ColumnElement[bool]:
-    if item.op in ("=", "!="):
-        match = _equals_any([item.value])
-    elif item.op == "in":
-        values = item.value if isinstance(item.value, (list, tuple, set)) else [item.value]
-        match = _equals_any(list(values))
-    else:
-        number = as_number(item.value)
-        compare = _RANGE[item.op]
-        # Numbers and dates compare as numbers; anything else as text.
-        match = compare(doc_meta.c.num_value, number) if number is not None else compare(doc_meta.c.text_value, as_text(item.value))
+    match = value_condition(item)
     if per_row:
         condition = exists().where(doc_meta.c.doc_key == documents.c.doc_key, doc_meta.c.key == item.key, match)
     else:
         condition = documents.c.doc_key.in_(select(doc_meta.c.doc_key).where(doc_meta.c.key == item.key, match))
     # `!=` keeps documents where no value (no list element) equals it, missing keys included.
     return not_(condition) if item.op == "!=" else condition
+
+
+def value_condition(item: Filter) -> ColumnElement[bool]:
+    """The condition on a `doc_meta` row of key `item.key` that the filter looks for
+    (for `!=`, the value it must not have)."""
+    if item.op in ("=", "!="):
+        return _equals_any([item.value])
+    if item.op == "in":
+        values = item.value if isinstance(item.value, (list, tuple, set)) else [item.value]
+        return _equals_any(list(values))
+    number = as_number(item.value)
+    compare = _RANGE[item.op]
+    # Numbers and dates compare as numbers; anything else as text.
+    return compare(doc_meta.c.num_value, number) if number is not None else compare(doc_meta.c.text_value, as_text(item.value))
 
 
 def _equals_any(values: list[Any]) -> ColumnElement[bool]:

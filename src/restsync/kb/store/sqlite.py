@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator, Sequence
@@ -16,6 +17,7 @@ from sqlalchemy.pool import QueuePool
 from restsync.kb.filters import metadata_rows
 from restsync.kb.store import schema
 from restsync.kb.store.base import Candidate, DocumentRecord, SearchRequest
+from restsync.kb.store.chunk_map import ChunkMapCache, bump_generation
 from restsync.kb.store.search import search_candidates
 from restsync.kb.store.vectors import VectorFile
 from restsync.kb.types import RunInfo, SourceInfo
@@ -41,10 +43,13 @@ class SqliteStore:
         event.listen(self._engine, "begin", _begin)
         with self._write() as conn:
             schema.metadata.create_all(conn)
-            for statement in schema.FTS_DDL:
+            for statement in [*schema.FTS_DDL, *schema.UPGRADE_DDL]:
                 conn.exec_driver_sql(statement)
         dimension = self.get_meta("vector_dim")
         self.vectors = VectorFile(directory / VECTOR_FILE, int(dimension) if dimension else None)
+        self._chunk_maps = ChunkMapCache()
+        # The vector leg of each search runs here while the calling thread ranks keywords.
+        self._vector_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="kb-vectors")
 
     # -- transactions ------------------------------------------------------------------
     @contextmanager
@@ -143,6 +148,7 @@ class SqliteStore:
                 )
             if not changed:
                 return
+            bump_generation(conn)
             released: list[int] = []
             changed_ids = [record.doc_id for record in changed]
             for start in range(0, len(changed_ids), _BATCH):
@@ -207,7 +213,7 @@ class SqliteStore:
 
     def search(self, request: SearchRequest) -> list[Candidate]:
         with self._read() as conn:
-            return search_candidates(conn, self.vectors, request)
+            return search_candidates(conn, self.vectors, request, self._chunk_maps, self._vector_pool)
 
     # -- runs and state ----------------------------------------------------------------------
     def start_run(self, source: str, mode: str, started_at: float) -> int:
@@ -244,6 +250,7 @@ class SqliteStore:
             conn.execute(insert(schema.state).values(source=source, key=key, value=value))
 
     def close(self) -> None:
+        self._vector_pool.shutdown(wait=True)
         self._engine.dispose()
 
     # -- internals -----------------------------------------------------------------------------
@@ -288,6 +295,8 @@ class SqliteStore:
         """Delete documents with their chunks and metadata; returns (count, their vector rows)."""
         doc_keys = list(conn.scalars(doc_keys_query))
         rows: list[int] = []
+        if doc_keys:
+            bump_generation(conn)
         for start in range(0, len(doc_keys), _BATCH):
             batch = doc_keys[start : start + _BATCH]
             rows += conn.scalars(select(schema.chunks.c.vec_row).where(schema.chunks.c.doc_key.in_(batch))).all()
