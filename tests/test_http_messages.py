@@ -59,7 +59,7 @@ def test_describe_not_json_with_undecodable_bytes():
 
 def test_refused_private_address_ends_with_an_actionable_hint():
     client = HttpClient(clock=FakeClock())
-    hint = "pass allow_private=True, or --allow-private on the CLI, to reach private addresses on purpose"
+    hint = "pass allow_private=True (the CLI's --allow-private) to reach them on purpose"
     with pytest.raises(BlockedAddressError) as raised:
         client.send(RequestSpec("GET", "http://127.0.0.1:9/items"))
     assert str(raised.value).endswith(hint) and "GET http://127.0.0.1:9/items" in str(raised.value)

@@ -40,7 +40,8 @@ REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 CREDENTIAL_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "x-api-key"})
 ERROR_BODY_PREVIEW = 200
 DEFAULT_HEADERS = {"User-Agent": "restsync", "Accept": "application/json"}
-PRIVATE_ADDRESS_HINT = "pass allow_private=True, or --allow-private on the CLI, to reach private addresses on purpose"
+PRIVATE_ADDRESS_HINT = ("private, loopback and link-local targets are refused unless allowed: pass allow_private=True "
+                        "(the CLI's --allow-private) to reach them on purpose")
 
 # Called with (seconds, reason) right before the client sleeps, so a long wait is visible.
 WaitListener = Callable[[float, str], None]

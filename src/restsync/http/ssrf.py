@@ -120,8 +120,7 @@ class AddressGuard:
         for address in addresses:
             if is_disallowed_address(address):
                 raise BlockedAddressError(
-                    f"host '{host}' resolves to disallowed address {address} (non-public address); "
-                    "private, loopback and link-local targets need allow_private"
+                    f"host '{host}' resolves to disallowed address {address} (non-public address)"
                 )
 
 
