@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from servers import Reply, ScriptedServer
+from servers import ScriptedServer
 from servers.harness import assert_unique, connect, load_all
 
 

@@ -123,7 +123,7 @@ def _print_next_steps(context: DemoContext) -> None:
     print(f"  head -n 1 {context.out_dir / 'articles.jsonl'}      # one document as JSON")
     print(f"  restsync demo-api --port 8765 &  then  export {DEMO_URL_ENV}=http://127.0.0.1:8765")
     print(f"  restsync fetch {context.config_path} --allow-private --since 2024-03-01   # incremental window")
-    print(f"  restsync suggest http://127.0.0.1:8765/api/articles --allow-private   # a config from one response")
+    print("  restsync suggest http://127.0.0.1:8765/api/articles --allow-private   # a config from one response")
     print(f"  restsync search 'export audit logs' --kb {context.out_dir / 'kb'} --filter 'votes>=100' --json")
 
 

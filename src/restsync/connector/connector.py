@@ -7,7 +7,6 @@ full load (`load_from_state`), a time window (`poll_source`), resumable walks
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Callable, Iterator, Mapping
 

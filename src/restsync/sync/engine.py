@@ -18,7 +18,7 @@ from typing import Any, Callable, Mapping
 from restsync.clock import Clock, SystemClock
 from restsync.document import Document, format_utc
 from restsync.sync.result import (
-    FAILED, FULL, INCREMENTAL, PARTIAL, SUCCESS, TRUNCATED, PruneOutcome, SyncCounts, SyncResult,
+    FAILED, FULL, INCREMENTAL, PARTIAL, SUCCESS, TRUNCATED, PruneOutcome, SyncResult,
 )
 from restsync.sync.state import CHECKPOINT_KEY, WATERMARK_KEY, ListingProgress, newer, parse_instant
 
