@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 from concurrent.futures import Executor
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -20,7 +21,7 @@ from sqlalchemy import Connection, column, func, literal_column, select, table, 
 from restsync.kb.store import schema
 from restsync.kb.store.base import Candidate, SearchRequest
 from restsync.kb.store.chunk_map import ChunkMap, ChunkMapCache, read_generation
-from restsync.kb.store.doc_mask import allowed_documents
+from restsync.kb.store.doc_mask import DocumentMaskCache
 from restsync.kb.store.fts import match_expression
 from restsync.kb.store.sql_filters import documents_where
 from restsync.kb.store.vectors import VectorFile
@@ -35,11 +36,20 @@ _KEYWORD_OVERFETCH = 25
 _GATHER_SHARE = 0.1
 
 
+@dataclass
+class SearchCaches:
+    """What searches reuse until the next write: the chunk map and recent filter masks."""
+
+    chunk_maps: ChunkMapCache = field(default_factory=ChunkMapCache)
+    masks: DocumentMaskCache = field(default_factory=DocumentMaskCache)
+
+
 def search_candidates(
-    conn: Connection, vectors: VectorFile, request: SearchRequest, chunk_maps: ChunkMapCache, pool: Executor
+    conn: Connection, vectors: VectorFile, request: SearchRequest, caches: SearchCaches, pool: Executor
 ) -> list[Candidate]:
-    chunk_map = chunk_maps.get(conn, read_generation(conn))  # the first read fixes the snapshot
-    allowed = allowed_documents(conn, request.filters, request.sources, chunk_map.doc_space)
+    """Keyword and vector candidates from `conn`'s snapshot; the vector leg runs on `pool`."""
+    chunk_map = caches.chunk_maps.get(conn, read_generation(conn))  # the first read fixes the snapshot
+    allowed = caches.masks.get(conn, chunk_map, request.filters, request.sources)
     query = np.asarray(request.vector, dtype=np.float32) if request.vector is not None else None
     vector_leg = pool.submit(_vector_candidates, vectors, chunk_map, allowed, query, request.candidates) if query is not None else None
     match = match_expression(request.text) if request.use_keyword else None

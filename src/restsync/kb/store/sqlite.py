@@ -17,8 +17,8 @@ from sqlalchemy.pool import QueuePool
 from restsync.kb.filters import metadata_rows
 from restsync.kb.store import schema
 from restsync.kb.store.base import Candidate, DocumentRecord, SearchRequest
-from restsync.kb.store.chunk_map import ChunkMapCache, bump_generation
-from restsync.kb.store.search import search_candidates
+from restsync.kb.store.chunk_map import bump_generation
+from restsync.kb.store.search import SearchCaches, search_candidates
 from restsync.kb.store.vectors import VectorFile
 from restsync.kb.types import RunInfo, SourceInfo
 
@@ -47,7 +47,7 @@ class SqliteStore:
                 conn.exec_driver_sql(statement)
         dimension = self.get_meta("vector_dim")
         self.vectors = VectorFile(directory / VECTOR_FILE, int(dimension) if dimension else None)
-        self._chunk_maps = ChunkMapCache()
+        self._search_caches = SearchCaches()
         # The vector leg of each search runs here while the calling thread ranks keywords.
         self._vector_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="kb-vectors")
 
@@ -212,8 +212,11 @@ class SqliteStore:
             return conn.scalar(select(func.count()).select_from(schema.chunks)) or 0
 
     def search(self, request: SearchRequest) -> list[Candidate]:
+        if self.vectors.dimension is None:  # opened empty; another handle may have written since
+            dimension = self.get_meta("vector_dim")
+            self.vectors.dimension = int(dimension) if dimension else None
         with self._read() as conn:
-            return search_candidates(conn, self.vectors, request, self._chunk_maps, self._vector_pool)
+            return search_candidates(conn, self.vectors, request, self._search_caches, self._vector_pool)
 
     # -- runs and state ----------------------------------------------------------------------
     def start_run(self, source: str, mode: str, started_at: float) -> int:
