@@ -151,3 +151,18 @@ def test_filter_picks_the_right_document_among_chunks_sharing_a_vector(tmp_path)
         assert len(vector_hits(kb, 9, 5)) == 1  # unfiltered: the row is one candidate, as before
     finally:
         kb.close()
+
+
+def test_a_knowledge_base_from_before_the_chunk_map_index_gets_it_on_open(tmp_path):
+    import sqlite3
+
+    kb = KnowledgeBase.open(tmp_path, embedder=SeededEmbedder())
+    kb.upsert_documents("s", [Document(id="d1", semantic_identifier="v1", content="v1")], run_id=kb.start_run("s", "full"))
+    kb.close()
+    with sqlite3.connect(tmp_path / "kb.sqlite") as conn:
+        conn.execute("DROP INDEX ix_chunks_map")
+    reopened = KnowledgeBase.open(tmp_path, embedder=SeededEmbedder())
+    try:
+        assert vector_hits(reopened, 1, 3) == ["d1"]
+    finally:
+        reopened.close()
