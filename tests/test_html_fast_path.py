@@ -57,3 +57,12 @@ def test_markup_the_fast_path_leaves_to_the_parser():
         assert html_module._simple_markup_to_text(markup) is None
         assert html_to_text(markup) == parsed(markup)
     assert html_to_text("<script>x()</script><p>Kept</p>") == "Kept"
+
+
+def test_tidy_matches_split_and_join_on_every_kind_of_whitespace():
+    rng = random.Random(7)
+    alphabet = list("ab  \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f\x85\u2028\u2029\xa0\u3000é")
+    for _ in range(20000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 14)))
+        reference = "\n".join(line for line in (" ".join(l.split()) for l in text.splitlines()) if line)
+        assert _tidy(text) == reference, repr(text)

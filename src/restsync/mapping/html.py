@@ -53,8 +53,23 @@ class _TextCollector(HTMLParser):
 
 def _tidy(text: str) -> str:
     """Collapse spaces within each line, drop blank lines, trim."""
-    lines = (" ".join(line.split()) for line in text.splitlines())
+    lines = (_tidy_line(line) for line in text.splitlines())
     return "\n".join(line for line in lines if line)
+
+
+def _tidy_line(line: str) -> str:
+    # Most lines are already tidy; a few substring scans are much cheaper than split + join.
+    if (
+        line
+        and line.isascii()
+        and line[0] != " "
+        and line[-1] != " "
+        and "  " not in line
+        and "\t" not in line
+        and "\x1f" not in line  # the only other ASCII whitespace splitlines() leaves inside a line
+    ):
+        return line
+    return " ".join(line.split())
 
 
 def html_to_text(value: str) -> str:
