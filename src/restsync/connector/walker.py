@@ -2,10 +2,11 @@
 
 Two ways to hide latency, chosen per page:
 - burst: when the paginator can address every remaining page up front (page/offset with a known
-  total), up to `concurrency` of those requests are in flight while pages are yielded in order;
+  total), `concurrency` workers fetch them while pages are yielded in order;
 - prefetch: otherwise the next request (which depends on this response) is sent in the background
   while the caller maps the page just yielded.
-Either way at most `concurrency` pages are held at once, so memory stays flat.
+Either way at most `concurrency` requests are on the wire and at most twice that many pages are
+held at once, so memory stays flat.
 """
 
 from __future__ import annotations
@@ -106,13 +107,15 @@ class PageWalker:
         """Fetch independently addressable pages concurrently, yielding them in order."""
         allowed = requests[: max(0, self._max_pages - done)]
         queue = deque(allowed)
-        in_flight: deque[Future] = deque()
+        queued: deque[Future] = deque()
         number = done
         try:
-            while queue or in_flight:
-                while queue and len(in_flight) < self._concurrency:
-                    in_flight.append(pool.submit(self._fetch, queue.popleft()))
-                sent, response, selection = in_flight.popleft().result()
+            while queue or queued:
+                # Queue up to twice the workers: a worker picks the next request the moment it is
+                # free, while at most `concurrency` requests are ever on the wire (one per worker).
+                while queue and len(queued) < 2 * self._concurrency:
+                    queued.append(pool.submit(self._fetch, queue.popleft()))
+                sent, response, selection = queued.popleft().result()
                 number += 1
                 self._paginator.update_state(response, selection.items)
                 if self._paginator.repeated_page:
@@ -122,7 +125,7 @@ class PageWalker:
                 if not self._paginator.has_next:
                     break  # the API ended early (fewer items than its total said): stop cleanly
         finally:
-            for future in in_flight:
+            for future in queued:
                 future.cancel()
 
     def _paced_fetch(self, request: RequestSpec) -> tuple[RequestSpec, ApiResponse, ItemSelection]:
