@@ -4,7 +4,7 @@
     .venv/bin/python bench/bench_connector.py --quick         # fewer repeats, smaller sources
 
 Each measurement runs in a fresh child process (so peak RSS is the walk's own) and is repeated;
-the table shows medians. Items are ~1 KB, 100 per page; documents are mapped (HTML stripped,
+runs at 0 and 20 ms alternate, and the table shows medians. Items are ~1 KB, 100 per page; documents are mapped (HTML stripped,
 metadata typed, timestamps parsed) and counted, the way `fetch` consumes them, minus the file write.
 """
 
@@ -87,35 +87,35 @@ def raw_cursor_walk(base_url: str) -> dict:
 
 
 def measure_raw(items: int, latency_ms: float, repeats: int) -> float:
-    server = subprocess.Popen(
-        [sys.executable, str(HERE / "apiserver.py"), "--items", str(items), "--latency-ms", str(latency_ms)],
-        stdout=subprocess.PIPE, text=True,
-    )
+    server = ApiProcess(items, latency_ms)
     try:
-        base_url = server.stdout.readline().strip()
-        return statistics.median(raw_cursor_walk(base_url)["seconds"] for _ in range(repeats))
+        return statistics.median(raw_cursor_walk(server.url)["seconds"] for _ in range(repeats))
     finally:
-        server.terminate()
-        server.wait()
+        server.close()
 
 
-def measure(items: int, latency_ms: float, style: str, concurrency: int, repeats: int) -> dict:
-    server = subprocess.Popen(
-        [sys.executable, str(HERE / "apiserver.py"), "--items", str(items), "--latency-ms", str(latency_ms)],
-        stdout=subprocess.PIPE, text=True,
-    )
-    try:
-        base_url = server.stdout.readline().strip()
-        runs = []
-        for _ in range(repeats):
-            out = subprocess.run(
-                [sys.executable, __file__, "--child", base_url, style, str(concurrency)],
-                capture_output=True, text=True, check=True,
-            )
-            runs.append(json.loads(out.stdout))
-    finally:
-        server.terminate()
-        server.wait()
+class ApiProcess:
+    """bench/apiserver.py in its own process, so serving pages does not compete for our GIL."""
+
+    def __init__(self, items: int, latency_ms: float):
+        self.process = subprocess.Popen(
+            [sys.executable, str(HERE / "apiserver.py"), "--items", str(items), "--latency-ms", str(latency_ms)],
+            stdout=subprocess.PIPE, text=True,
+        )
+        self.url = self.process.stdout.readline().strip()
+
+    def close(self) -> None:
+        self.process.terminate()
+        self.process.wait()
+
+
+def walk_in_child(url: str, style: str, concurrency: int) -> dict:
+    out = subprocess.run([sys.executable, __file__, "--child", url, style, str(concurrency)],
+                         capture_output=True, text=True, check=True)
+    return json.loads(out.stdout)
+
+
+def summarise(runs: list[dict], items: int, latency_ms: float, style: str, concurrency: int) -> dict:
     assert all(r["docs"] == items and r["complete"] for r in runs), runs
     return {
         "items": items, "latency_ms": latency_ms, "style": style, "concurrency": concurrency,
@@ -124,6 +124,20 @@ def measure(items: int, latency_ms: float, style: str, concurrency: int, repeats
         "docs_per_s": statistics.median(r["docs_per_s"] for r in runs),
         "peak_rss_mb": statistics.median(r["peak_rss_mb"] for r in runs),
     }
+
+
+def measure_latencies(items: int, latencies: tuple[float, ...], style: str, concurrency: int, repeats: int) -> list[dict]:
+    """Runs at each latency alternate, so a noisy minute on a shared machine hits all of them alike."""
+    servers = [ApiProcess(items, latency) for latency in latencies]
+    try:
+        runs: list[list[dict]] = [[] for _ in latencies]
+        for _ in range(repeats):
+            for index, server in enumerate(servers):
+                runs[index].append(walk_in_child(server.url, style, concurrency))
+    finally:
+        for server in servers:
+            server.close()
+    return [summarise(r, items, latency, style, concurrency) for r, latency in zip(runs, latencies)]
 
 
 def main() -> None:
@@ -136,18 +150,17 @@ def main() -> None:
         print(json.dumps(run_one(url, style, int(concurrency))))
         return
 
-    repeats = 1 if args.quick else 3
+    repeats = 1 if args.quick else 5
     items = 5_000 if args.quick else 20_000
     rows = []
-    for latency in (0, 20):
-        for style in STYLES:
-            for concurrency in (1, 8):
-                row = measure(items, latency, style, concurrency, repeats)
+    for style in STYLES:
+        for concurrency in (1, 8):
+            for row in measure_latencies(items, (0, 20), style, concurrency, repeats):
                 rows.append(row)
-                print(f"{style:12} latency {latency:>2} ms  concurrency {concurrency}  "
+                print(f"{style:12} latency {row['latency_ms']:>2} ms  concurrency {concurrency}  "
                       f"{row['docs_per_s']:>9,.0f} docs/s  {row['seconds']:.2f} s  ({row['pages']} pages)", flush=True)
     big = 200_000 if not args.quick else 50_000
-    memory = [measure(n, 0, "page", 8, repeats) for n in (items, big)]
+    memory = [measure_latencies(n, (0,), "page", 8, min(repeats, 3))[0] for n in (items, big)]
     for row in memory:
         print(f"peak RSS at {row['items']:>7,} items: {row['peak_rss_mb']:.1f} MB", flush=True)
 
