@@ -11,6 +11,7 @@ held at once, so memory stays flat.
 
 from __future__ import annotations
 
+import threading
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -21,6 +22,8 @@ from restsync.connector.report import WalkReport
 from restsync.extraction.items import ItemSelection
 from restsync.http.request import ApiResponse, RequestSpec
 from restsync.pagination import Paginator
+
+_HANDOFF_TIMEOUT_S = 0.05  # never block the caller longer than this waiting for a worker to start
 
 # fetch(request) -> (the request as sent, its response, the items selected from it)
 Fetch = Callable[[RequestSpec], tuple[RequestSpec, ApiResponse, ItemSelection]]
@@ -96,7 +99,7 @@ class PageWalker:
                     # Send the next request now; the caller maps this page while it travels.
                     request = sent.copy()
                     self._paginator.update_request(request)
-                    pending = pool.submit(self._paced_fetch, request.copy())
+                    pending = self._prefetch(pool, request.copy())
                 yield self._page(pages, sent, response, selection)
         finally:
             # A caller that stops early must not wait for pages it will never read.
@@ -132,6 +135,19 @@ class PageWalker:
         if self._delay > 0:
             self._clock.sleep(self._delay)
         return self._fetch(request)
+
+    def _prefetch(self, pool: ThreadPoolExecutor, request: RequestSpec) -> Future:
+        """Submit the next request and let its worker put it on the wire before the caller's mapping
+        takes the GIL: otherwise the send waits out the interpreter's 5 ms switch interval, per page."""
+        started = threading.Event()
+
+        def fetch() -> tuple[RequestSpec, ApiResponse, ItemSelection]:
+            started.set()  # we hold the GIL from here until the socket blocks: the request is sent
+            return self._paced_fetch(request)
+
+        future = pool.submit(fetch)
+        started.wait(_HANDOFF_TIMEOUT_S)
+        return future
 
     def _can_continue(self, pages: int) -> bool:
         return self._paginator.has_next and pages < self._max_pages
