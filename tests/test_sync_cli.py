@@ -178,3 +178,18 @@ def test_reading_commands_refuse_a_missing_knowledge_base(tmp_path, capsys):
         status, _, err = run_cli(capsys, *argv)
         assert status == 2 and "no knowledge base" in err
     assert not (tmp_path / "nowhere").exists()
+
+
+def test_sync_flags_set_the_knowledge_base_settings(tmp_path, capsys, api):
+    kb = new_kb(tmp_path / "kb")
+    config = write_config(tmp_path, api)
+    status, _, err = run_cli(capsys, "sync", str(config), "--kb", str(kb), "--allow-private", "--quiet",
+                             "--chunk-tokens", "40", "--chunk-overlap", "5")
+    assert status == 0, err
+    reopened = KnowledgeBase.open(kb)
+    assert (reopened.settings.chunk_tokens, reopened.settings.chunk_overlap) == (40, 5)
+    assert reopened.settings.embedder == "hashing-64"  # kept: only what was given changes
+    reopened.close()
+    status, _, err = run_cli(capsys, "sync", str(config), "--kb", str(kb), "--allow-private", "--quiet",
+                             "--embedder", "all-MiniLM-L6-v2")
+    assert status == 2 and "embedder" in err  # vectors exist: changing the model is refused, not mixed

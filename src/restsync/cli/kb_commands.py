@@ -63,6 +63,15 @@ def _register_sync(subparsers: Any) -> None:
     parser.add_argument("--overlap", type=float, default=DEFAULT_OVERLAP.total_seconds(), metavar="SECONDS",
                         help="incremental runs ask from the watermark minus this much (default %(default)s)")
     parser.add_argument("--quiet", action="store_true", help="no progress line")
+    settings = parser.add_argument_group("knowledge-base settings (kept with the knowledge base; "
+                                         "new chunk sizes apply to documents written from then on)")
+    settings.add_argument("--chunk-tokens", type=int, metavar="N", help="chunk size in model tokens (default 200)")
+    settings.add_argument("--chunk-overlap", type=int, metavar="N", help="tokens shared by neighbouring chunks")
+    settings.add_argument("--embedder", metavar="NAME",
+                          help="all-MiniLM-L6-v2 (default, local) or openai:MODEL with --embedding-url; "
+                               "fixed once the knowledge base holds vectors")
+    settings.add_argument("--embedding-url", metavar="URL",
+                          help="OpenAI-compatible embeddings endpoint (key from RESTSYNC_EMBEDDING_API_KEY)")
     parser.set_defaults(handler=run_sync)
 
 
@@ -79,7 +88,7 @@ def run_sync(args: argparse.Namespace) -> int:
         overlap=timedelta(seconds=args.overlap), allow_private=allow_private(args), credentials=credentials,
     )
     progress = Progress(sys.stderr, label=f"sync {name}", interactive=False if args.quiet else None)
-    kb = _open_kb(args.kb)
+    kb = _open_kb(args.kb, settings=_settings_changes(args))
     try:
         add_source(kb, name, config)
         engine = SourceSync(kb, name, config, options,
@@ -250,12 +259,27 @@ def _when(epoch: float | None) -> str:
     return datetime.fromtimestamp(epoch, tz=timezone.utc).strftime("%Y-%m-%d %H:%M:%SZ")
 
 
-def _open_kb(path: str, *, must_exist: bool = False) -> Any:
-    """Open (sync: create) the knowledge base; reading commands never create an empty one by mistake."""
+def _settings_changes(args: argparse.Namespace) -> dict[str, Any]:
+    changes = {"chunk_tokens": args.chunk_tokens, "chunk_overlap": args.chunk_overlap,
+               "embedder": args.embedder, "embedding_url": args.embedding_url}
+    return {key: value for key, value in changes.items() if value is not None}
+
+
+def _open_kb(path: str, *, must_exist: bool = False, settings: dict[str, Any] | None = None) -> Any:
+    """Open (sync: create) the knowledge base; reading commands never create an empty one by mistake.
+    `settings` are changes over what the knowledge base already keeps."""
+    from dataclasses import replace
     from pathlib import Path
 
     from restsync.kb import KnowledgeBase
 
     if must_exist and not Path(path).is_dir():
         raise ConfigError(f"no knowledge base at {path}", key="--kb")
-    return KnowledgeBase.open(path)
+    kb = KnowledgeBase.open(path)
+    if not settings:
+        return kb
+    if "chunk_tokens" in settings and "chunk_overlap" not in settings:
+        settings["chunk_overlap"] = None  # re-derived from the new size
+    updated = replace(kb.settings, **settings)
+    kb.close()
+    return KnowledgeBase.open(path, settings=updated)
