@@ -13,6 +13,7 @@ import pytest
 from restsync.clock import FakeClock
 from restsync.errors import ConfigError, CredentialError, SourceError
 from restsync.kb import KnowledgeBase
+from restsync.kb.settings import KBSettings
 from restsync.kb.embedding import HashingEmbedder
 from restsync.sync import SourceSync, SyncOptions, add_source, sync_source
 from restsync.sync.state import CHECKPOINT_KEY, WATERMARK_KEY
@@ -249,3 +250,27 @@ def test_sync_from_the_stored_config_needs_the_secrets_back(kb, api):
         sync_source(kb, "keyed", allow_private=True, clock=FakeClock())
     with pytest.raises(ConfigError, match="no source named 'missing'"):
         sync_source(kb, "missing", allow_private=True)
+
+
+def test_a_second_sync_of_the_same_source_fails_fast_and_deletes_nothing(tmp_path):
+    from restsync.errors import SyncInProgressError
+
+    kb = KnowledgeBase.open(tmp_path / "kb", settings=KBSettings(embedder="hashing-64"))
+    other = KnowledgeBase.open(tmp_path / "kb")  # another process's handle on the same directory
+    with other.lock_source("articles"):
+        with pytest.raises(SyncInProgressError, match="articles"):
+            sync_source(kb, "articles", {"url": "http://api.example.test/x", "content_fields": ["title"]})
+    assert kb.list_runs("articles") == []  # refused before any run was recorded
+    other.close()
+    kb.close()
+
+
+def test_a_run_left_running_by_a_killed_process_is_closed_as_interrupted(tmp_path):
+    with ItemsApi(count=5) as api:
+        kb = KnowledgeBase.open(tmp_path / "kb", settings=KBSettings(embedder="hashing-64"))
+        stale = kb.start_run("articles", "full")  # what a kill -9 leaves behind
+        sync_source(kb, "articles", source_config(api.url), allow_private=True)
+        runs = {run.id: run for run in kb.list_runs("articles")}
+        assert runs[stale].status == "failed" and "interrupted" in runs[stale].error
+        assert [run.status for run in runs.values() if run.id != stale] == ["success"]
+        kb.close()

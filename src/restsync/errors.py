@@ -4,6 +4,7 @@ RestSyncError
 ├── ConfigError            bad configuration or usage; names the key (CLI exit 2)
 │   ├── CredentialError    a secret the auth type needs is missing
 │   └── BlockedAddressError  SSRF guard refused a target (also raised on redirects)
+├── SyncInProgressError    another process is syncing the same source right now (CLI exit 1)
 └── SourceError            the API misbehaved; names the request (CLI exit 1)
     ├── AuthError          401/403 without rate-limit evidence
     ├── ClientRequestError other 4xx: non-retriable
@@ -33,6 +34,10 @@ class CredentialError(ConfigError):
 
 class BlockedAddressError(ConfigError):
     """The SSRF guard refused a URL (scheme, private/loopback/reserved address, redirect hop)."""
+
+
+class SyncInProgressError(RestSyncError):
+    """A source is already being synced: two runs at once would prune each other's documents."""
 
 
 class SourceError(RestSyncError):

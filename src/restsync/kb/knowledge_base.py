@@ -6,7 +6,7 @@ import json
 import uuid
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, ContextManager, Sequence
 
 import numpy as np
 
@@ -213,6 +213,10 @@ class KnowledgeBase:
 
     def list_runs(self, source: str | None = None, limit: int = 10) -> list[RunInfo]:
         return self._store.list_runs(source, limit)
+
+    def lock_source(self, source: str) -> ContextManager[Any]:
+        """Held for a whole sync run: a second run of the same source fails fast (SyncInProgressError)."""
+        return self._store.lock_source(source)
 
     def get_state(self, source: str, key: str) -> Any | None:
         return self._store.get_state(source, key)

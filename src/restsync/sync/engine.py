@@ -24,6 +24,8 @@ from restsync.sync.state import CHECKPOINT_KEY, WATERMARK_KEY, ListingProgress, 
 
 DEFAULT_OVERLAP = timedelta(minutes=5)  # re-ask this far behind the watermark: late commits, clock skew
 DEFAULT_MAX_PRUNE_SHARE = 0.5
+RUNNING = "running"  # the status a run has in the store until it is finished
+INTERRUPTED_RUNS_SCAN = 100
 
 # connector_factory(config, credentials=..., allow_private=..., clock=...) -> RestApiConnector-like
 ConnectorFactory = Callable[..., Any]
@@ -71,7 +73,21 @@ class SourceSync:
         self.result = SyncResult(source=source, mode=FULL)
 
     def run(self) -> SyncResult:
-        """Run to the end; on any error the run is recorded as failed, its checkpoint kept, and the error re-raised."""
+        """Run to the end; on any error the run is recorded as failed, its checkpoint kept, and the error re-raised.
+        One run per source at a time (SyncInProgressError otherwise): two concurrent listings would each
+        prune the documents the other had marked seen."""
+        with self._kb.lock_source(self._source):
+            self._close_interrupted_runs()
+            return self._run_locked()
+
+    def _close_interrupted_runs(self) -> None:
+        """A run still marked running while we hold the lock was killed (kill -9, power loss): close it."""
+        for run in self._kb.list_runs(self._source, limit=INTERRUPTED_RUNS_SCAN):
+            if run.status == RUNNING:
+                self._kb.finish_run(run.id, FAILED, dict(run.counts),
+                                    error="interrupted: the process stopped before the run finished")
+
+    def _run_locked(self) -> SyncResult:
         kb, source, options = self._kb, self._source, self._options
         started = self._clock.monotonic()
         watermark = kb.get_state(source, WATERMARK_KEY)

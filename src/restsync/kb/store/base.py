@@ -8,7 +8,7 @@ fusion and the facade stay untouched.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Protocol, Sequence
+from typing import Any, ContextManager, Protocol, Sequence
 
 import numpy as np
 
@@ -96,6 +96,7 @@ class Store(Protocol):
         self, run_id: int, status: str, counts: dict[str, Any], error: str | None, watermark: str | None, finished_at: float
     ) -> None: ...
     def list_runs(self, source: str | None, limit: int) -> list[RunInfo]: ...
+    def lock_source(self, source: str) -> ContextManager[Any]: ...  # one sync at a time per source
     def get_state(self, source: str, key: str) -> Any | None: ...
     def set_state(self, source: str, key: str, value: Any) -> None: ...
 

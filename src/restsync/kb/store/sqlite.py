@@ -18,6 +18,7 @@ from restsync.kb.filters import metadata_rows
 from restsync.kb.store import schema
 from restsync.kb.store.base import Candidate, DocumentRecord, SearchRequest
 from restsync.kb.store.chunk_map import bump_generation
+from restsync.kb.store.locks import SourceLock
 from restsync.kb.store.search import SearchCaches, search_candidates
 from restsync.kb.store.vectors import VectorFile
 from restsync.kb.types import RunInfo, SourceInfo
@@ -251,6 +252,9 @@ class SqliteStore:
         with self._write() as conn:
             conn.execute(delete(schema.state).where(state.source == source, state.key == key))
             conn.execute(insert(schema.state).values(source=source, key=key, value=value))
+
+    def lock_source(self, source: str) -> SourceLock:
+        return SourceLock(self.directory, source)
 
     def close(self) -> None:
         self._vector_pool.shutdown(wait=True)
