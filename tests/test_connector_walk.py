@@ -212,3 +212,11 @@ def test_secrets_from_headers_and_query_never_reach_error_text(serve, clock, mon
     text = str(error.value)
     assert "HEADERSECRET42" not in text and "QUERYSECRET42" not in text
     assert "400" in text
+
+
+def test_config_warnings_reach_the_walk_report(serve, clock):
+    server = serve(ScriptedServer(lambda request: {"items": [item(1)]}))
+    config = {"url": server.url("/items"), "item_path": "$.items", "id_field": "id", "content_fields": ["title"]}
+    connector = connect(config, clock)
+    load_all(connector)
+    assert any("item_path" in w and "items_path" in w for w in connector.report.warnings)

@@ -153,6 +153,8 @@ class RestApiConnector:
     def _walk(self, window: TimeWindow, checkpoint: Checkpoint | None) -> Iterator[tuple[list[Document], Checkpoint | None]]:
         config = self.config
         report = self.report = WalkReport()
+        for warning in config.warnings:  # a misspelt key changes behaviour: say so in every summary
+            report.warn(warning)
         started = self._clock.monotonic()
         server_side = uses_placeholders(config.url, config.query_params, config.request_body)
         if not window.is_open and not server_side:
