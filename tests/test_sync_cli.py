@@ -193,3 +193,22 @@ def test_sync_flags_set_the_knowledge_base_settings(tmp_path, capsys, api):
     status, _, err = run_cli(capsys, "sync", str(config), "--kb", str(kb), "--allow-private", "--quiet",
                              "--embedder", "all-MiniLM-L6-v2")
     assert status == 2 and "embedder" in err  # vectors exist: changing the model is refused, not mixed
+
+
+def test_search_warns_about_a_filter_key_no_source_configures(tmp_path, capsys, api):
+    kb = new_kb(tmp_path / "kb")
+    config = write_config(tmp_path, api)
+    assert run_cli(capsys, "sync", str(config), "--kb", str(kb), "--allow-private", "--quiet")[0] == 0
+    configured = yaml.safe_load(config.read_text())["metadata_fields"][0]
+    status, _, err = run_cli(capsys, "search", "item", "--kb", str(kb), "--filter", "no_such_field=1")
+    assert status == 0 and "no_such_field" in err and "metadata_fields" in err
+    status, _, err = run_cli(capsys, "search", "item", "--kb", str(kb), "--filter", f"{configured}=x")
+    assert "warning" not in err
+
+
+def test_a_kb_path_below_a_file_is_a_usage_error(tmp_path, capsys, api):
+    blocker = tmp_path / "afile"
+    blocker.write_text("not a directory")
+    status, _, err = run_cli(capsys, "sync", str(write_config(tmp_path, api)), "--kb", str(blocker / "kb"),
+                             "--allow-private", "--quiet")
+    assert status == 2 and "--kb" in err

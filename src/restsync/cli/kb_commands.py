@@ -156,6 +156,7 @@ def run_search(args: argparse.Namespace) -> int:
     filters = [parse_filter(text) for text in args.filter]
     kb = _open_kb(args.kb, must_exist=True)
     try:
+        _warn_unknown_filter_keys(kb, filters, args.source)
         options = {} if args.threshold is None else {"threshold": args.threshold}
         hits = kb.search(args.query, k=args.k, filters=filters, sources=args.source,
                          vector_weight=args.vector_weight, **options)
@@ -174,6 +175,20 @@ def run_search(args: argparse.Namespace) -> int:
         print(f"   {hit.link or '(no link)'}")
         print(f"   {text}")
     return EXIT_OK
+
+
+def _warn_unknown_filter_keys(kb: Any, filters: list[Any], sources: list[str] | None) -> None:
+    """Filters match configured metadata fields only: a key no source configures can never match,
+    and "no hits" alone would not say why."""
+    configured: set[str] = set()
+    for info in kb.list_sources():
+        if sources is None or info.name in sources:
+            configured.update(info.config.get("metadata_fields") or [])
+    for search_filter in filters:
+        if search_filter.key not in configured:
+            known = ", ".join(sorted(configured)) or "none"
+            print(f"warning: filter key {search_filter.key!r} is not a configured metadata field of the "
+                  f"searched sources (metadata_fields: {known}); it matches nothing", file=sys.stderr)
 
 
 def hit_to_dict(hit: Any) -> dict[str, Any]:
@@ -275,7 +290,10 @@ def _open_kb(path: str, *, must_exist: bool = False, settings: dict[str, Any] | 
 
     if must_exist and not Path(path).is_dir():
         raise ConfigError(f"no knowledge base at {path}", key="--kb")
-    kb = KnowledgeBase.open(path)
+    try:
+        kb = KnowledgeBase.open(path)
+    except OSError as error:  # e.g. a path below a file: a usage problem, named as such
+        raise ConfigError(f"cannot open a knowledge base at {path}: {error.strerror or error}", key="--kb") from None
     if not settings:
         return kb
     if "chunk_tokens" in settings and "chunk_overlap" not in settings:
