@@ -220,3 +220,19 @@ def test_config_warnings_reach_the_walk_report(serve, clock):
     connector = connect(config, clock)
     load_all(connector)
     assert any("item_path" in w and "items_path" in w for w in connector.report.warnings)
+
+
+def test_a_next_url_on_another_origin_is_fetched_without_credentials(serve, clock):
+    elsewhere = serve(ScriptedServer(lambda request: {"items": [item(2)], "next": None}))
+
+    def respond(request: RecordedRequest) -> dict:
+        return {"items": [item(1)], "next": elsewhere.url("/more")}
+
+    api = serve(ScriptedServer(respond))
+    config = {"url": api.url("/items"), "items_path": "$.items", "pagination_type": "next_url",
+              "pagination_config": {"next_url_path": "$.next"}, "auth_type": "bearer",
+              "credentials": {"token": "SECRET-TOKEN-1"}, "id_field": "id", "content_fields": ["title"]}
+    docs = load_all(connect(config, clock))
+    assert [d.semantic_identifier for d in docs] == ["Item 1", "Item 2"]
+    assert api.requests[0].headers.get("authorization") == "Bearer SECRET-TOKEN-1"
+    assert "authorization" not in elsewhere.requests[0].headers  # the token stays with its API

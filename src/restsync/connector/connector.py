@@ -248,6 +248,7 @@ class RestApiConnector:
             max_connections=max(4, self.config.concurrency * 2),
             secrets=secrets,
             on_wait=self._waiting,
+            credential_origin=self.config.url,
         )
 
     def _waiting(self, seconds: float, reason: str) -> None:

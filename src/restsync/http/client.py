@@ -61,8 +61,12 @@ class HttpClient:
                  resolver: Resolver | None = None, clock: Clock | None = None,
                  retry: RetryPolicy | None = None, requests_per_second: float | None = None,
                  transport: httpx.BaseTransport | None = None, max_connections: int = 16,
-                 secrets: Iterable[str] = (), on_wait: WaitListener | None = None):
+                 secrets: Iterable[str] = (), on_wait: WaitListener | None = None,
+                 credential_origin: str | None = None):
         self._on_wait = on_wait
+        # Credentials belong to the configured API's origin. A next-page URL the server names on
+        # another origin is fetched without them, exactly like a cross-origin redirect.
+        self._credential_origin = _origin(httpx.URL(credential_origin)) if credential_origin else None
         self._clock = clock or SystemClock()
         self._retry = retry or RetryPolicy()
         self._auth = auth
@@ -182,7 +186,7 @@ class HttpClient:
         url: httpx.URL | str = spec.url
         params = spec.params or None
         body = spec.json
-        first_origin = None
+        first_origin = self._credential_origin
         crossed_origin = False
         for hop in range(MAX_REDIRECTS + 1):
             request = self._client.build_request(method, url, params=params, headers=spec.headers or None, json=body)
