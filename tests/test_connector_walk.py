@@ -236,3 +236,29 @@ def test_a_next_url_on_another_origin_is_fetched_without_credentials(serve, cloc
     assert [d.semantic_identifier for d in docs] == ["Item 1", "Item 2"]
     assert api.requests[0].headers.get("authorization") == "Bearer SECRET-TOKEN-1"
     assert "authorization" not in elsewhere.requests[0].headers  # the token stays with its API
+
+
+def test_resuming_after_a_short_page_in_a_burst_loses_nothing(serve, clock):
+    total = 400
+
+    def respond(request: RecordedRequest) -> dict:
+        offset, limit = int(request.param("offset")), int(request.param("limit"))
+        end = min(offset + (50 if offset == 100 else limit), total)  # offset 100 comes back short
+        return {"items": [item(i) for i in range(offset, end)], "total": total}
+
+    server = serve(ScriptedServer(respond))
+    config = {"url": server.url("/items"), "items_path": "$.items", "pagination_type": "offset",
+              "pagination_config": {"offset_param": "offset", "limit_param": "limit", "limit": 100,
+                                    "total_path": "$.total"},
+              "id_field": "id", "content_fields": ["title"], "batch_size": 1000, "concurrency": 4}
+    seen: set[str] = set()
+    checkpoints = 0
+    for batch, checkpoint in connect(config, clock).load_from_checkpoint(None):
+        seen.update(d.semantic_identifier for d in batch)
+        if checkpoint is not None:
+            checkpoints += 1
+            if checkpoints == 3:
+                break  # the process dies here
+    for batch, _ in connect(config, clock).load_from_checkpoint(checkpoint):
+        seen.update(d.semantic_identifier for d in batch)
+    assert seen == {f"Item {i}" for i in range(total)}

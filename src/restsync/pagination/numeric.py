@@ -181,6 +181,12 @@ class OffsetPaginator(NumericPaginator):
         self._step: int | None = None  # the stride of addressed requests
         self._gap: int | None = None  # first offset a short addressed page left unfetched
 
+    def _position_state(self) -> dict:
+        # An open gap (a short page inside a concurrent burst) must survive a crash: resuming at
+        # the later offset would skip it. Refetching a few pages is cheap; losing items is not.
+        position = self._position if self._gap is None else min(self._position, self._gap)
+        return {self._state_key: position}
+
     def _next_position(self, fed: int, items: list) -> int:
         following = fed + len(items)
         if self._step is None:
