@@ -262,3 +262,24 @@ def test_resuming_after_a_short_page_in_a_burst_loses_nothing(serve, clock):
     for batch, _ in connect(config, clock).load_from_checkpoint(checkpoint):
         seen.update(d.semantic_identifier for d in batch)
     assert seen == {f"Item {i}" for i in range(total)}
+
+
+def test_checkpoints_never_carry_an_api_key_echoed_into_next_links(serve, clock):
+    def respond(request: RecordedRequest) -> Reply | dict:
+        if request.param("api_key") != "KEY-SECRET-77":
+            return Reply(status=401, json={"error": "no key"})
+        page = int(request.param("page") or 1)
+        following = f"/items?api_key=KEY-SECRET-77&page={page + 1}" if page < 3 else None
+        return {"items": [item(page)], "next": following}
+
+    server = serve(ScriptedServer(respond))
+    config = {"url": server.url("/items"), "items_path": "$.items", "pagination_type": "next_url",
+              "pagination_config": {"next_url_path": "$.next"}, "auth_type": "api_key_query",
+              "auth_config": {"param_name": "api_key"}, "credentials": {"api_key": "KEY-SECRET-77"},
+              "id_field": "id", "content_fields": ["title"]}
+    first = connect(config, clock).load_from_checkpoint(None)
+    batch, checkpoint = next(first)
+    first.close()
+    assert "KEY-SECRET-77" not in repr(checkpoint)
+    resumed = [d.semantic_identifier for b, _ in connect(config, clock).load_from_checkpoint(checkpoint) for d in b]
+    assert [d.semantic_identifier for d in batch] + resumed == ["Item 1", "Item 2", "Item 3"]

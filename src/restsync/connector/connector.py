@@ -24,6 +24,7 @@ from restsync.document import Document
 from restsync.errors import InvalidResponseError
 from restsync.extraction.items import ItemSelection, detect_items, select_items
 from restsync.http import HttpClient
+from restsync.http.redact import is_sensitive_name
 from restsync.http.request import ApiResponse, RequestSpec
 from restsync.mapping.mapper import DocumentMapper
 from restsync.pagination import Paginator, build_paginator
@@ -174,7 +175,8 @@ class RestApiConnector:
             checkpoints=config.pagination_type != "none",
         )
         details = DetailFetcher(config, self._http(), config.concurrency) if config.detail_url else None
-        resume = _resume_state(checkpoint)
+        resume = _resume_state(checkpoint, config)
+        secrets = [value for value in self._secret_values() if len(value) >= 4]
         try:
             for page in walker.walk(build_base_request(config, window), resume):
                 self._check_items_found(page, report)
@@ -189,13 +191,15 @@ class RestApiConnector:
                 report.waiting = None  # a page arrived: whatever wait there was is over
                 if self.on_progress is not None:
                     self.on_progress(report)
-                yield docs, _checkpoint(page.checkpoint)
+                yield docs, _checkpoint(page.checkpoint, secrets)
         finally:
             if details:
                 details.close()
             report.elapsed_s = self._clock.monotonic() - started
             for warning in mapper.warnings():
                 report.warn(warning)
+            if report.truncation_reason:  # loop reasons quote next-page URLs, which may carry keys
+                report.truncation_reason = self._http().redact(report.truncation_reason)
 
     def _fetch(self, request: RequestSpec) -> tuple[RequestSpec, ApiResponse, ItemSelection]:
         response = self._http().send(request)
@@ -236,7 +240,7 @@ class RestApiConnector:
         return self._client
 
     def _make_client(self, auth: httpx.Auth | None) -> HttpClient:
-        secrets = self.config.secret_values() + [v for v in self._credentials.values() if isinstance(v, str) and v]
+        secrets = self._secret_values()
         return HttpClient(
             timeout=self.config.timeout,
             auth=auth,
@@ -250,6 +254,9 @@ class RestApiConnector:
             on_wait=self._waiting,
             credential_origin=self.config.url,
         )
+
+    def _secret_values(self) -> list[str]:
+        return self.config.secret_values() + [v for v in self._credentials.values() if isinstance(v, str) and v]
 
     def _waiting(self, seconds: float, reason: str) -> None:
         """Show a retry or rate-limit wait while it lasts: a long Retry-After must not look like a hang."""
@@ -266,13 +273,33 @@ def describe_pagination(config: SourceConfig, paginator: Paginator) -> str:
     return config.pagination_type
 
 
-def _resume_state(checkpoint: Checkpoint | None) -> dict | None:
+def _resume_state(checkpoint: Checkpoint | None, config: SourceConfig) -> dict | None:
     if not checkpoint:
         return None
-    return checkpoint.get("paginator")
+    state = dict(checkpoint.get("paginator") or {})
+    stripped = checkpoint.get("stripped_params") or []
+    if state.get("next_url") and stripped:
+        # Put back what `_checkpoint` left out, from the config (auth re-adds its own parameter).
+        restored = {name: config.query_params[name] for name in stripped if name in config.query_params}
+        if restored:
+            state["next_url"] = str(httpx.URL(state["next_url"]).copy_merge_params(restored))
+    return state
 
 
-def _checkpoint(paginator_state: dict | None) -> Checkpoint | None:
+def _checkpoint(paginator_state: dict | None, secrets: list[str]) -> Checkpoint | None:
+    """The resume point, safe to store: a next-page URL loses any query parameter that carries a
+    secret (API keys are echoed into next links), keeping only its name."""
     if paginator_state is None:
         return None
-    return {"version": CHECKPOINT_VERSION, "paginator": paginator_state}
+    checkpoint: Checkpoint = {"version": CHECKPOINT_VERSION, "paginator": paginator_state}
+    next_url = paginator_state.get("next_url")
+    if isinstance(next_url, str) and "?" in next_url:
+        url = httpx.URL(next_url)
+        stripped = [name for name, value in url.params.multi_items()
+                    if is_sensitive_name(name) or value in secrets]
+        if stripped:
+            for name in dict.fromkeys(stripped):
+                url = url.copy_remove_param(name)
+            checkpoint["paginator"] = {**paginator_state, "next_url": str(url)}
+            checkpoint["stripped_params"] = list(dict.fromkeys(stripped))
+    return checkpoint

@@ -227,6 +227,10 @@ class HttpClient:
 
     # -- helpers -------------------------------------------------------------------------------
 
+    def redact(self, text: str) -> str:
+        """`text` with every known secret masked (for reports built outside this client)."""
+        return self._redactor.redact(text)
+
     def describe(self, spec: RequestSpec) -> str:
         """`METHOD url` with the query merged in and every secret masked: safe for messages and logs."""
         try:
