@@ -182,6 +182,17 @@ def test_oauth2_token_refreshed_60s_before_expiry():
     assert api.issued == ["tok1", "tok2"]
 
 
+def test_oauth2_short_lived_token_is_reused_until_halfway():
+    api, clock = TokenApi(expires_in=30), FakeClock()
+    with LoopbackServer(api.respond) as server:
+        client, _ = oauth_client(server, clock)
+        for _ in range(5):
+            assert client.send(RequestSpec("GET", server.url("/items"))).data == {"token": "tok1"}
+        clock.advance(16)  # past half its life: refreshed
+        assert client.send(RequestSpec("GET", server.url("/items"))).data == {"token": "tok2"}
+    assert api.issued == ["tok1", "tok2"]
+
+
 def test_oauth2_refreshes_once_on_401():
     api, clock = TokenApi(), FakeClock()
     with LoopbackServer(api.respond) as server:

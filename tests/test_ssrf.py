@@ -153,3 +153,13 @@ def test_a_transport_handed_in_is_not_closed_with_the_client():
     assert closed == []
     GuardedTransport(shared, AddressGuard()).close()  # the guard closes what it owns
     assert closed == ["inner"]
+
+
+def test_ipv4_hidden_in_6to4_teredo_and_site_local_ipv6_is_refused():
+    import ipaddress
+
+    from restsync.http.ssrf import is_disallowed_address
+
+    for text in ("2002:7f00:1::", "2002:a9fe:a9fe::1", "2001:0:4136:e378:8000:63bf:80ff:fffe", "fec0::1"):
+        assert is_disallowed_address(ipaddress.ip_address(text)), text
+    assert not is_disallowed_address(ipaddress.ip_address("2002:5db8:d822::1"))  # 6to4 of a public IPv4

@@ -119,6 +119,7 @@ class OAuth2ClientCredentialsAuth(CredentialAuth):
         self._clock = clock or SystemClock()
         self._token: str | None = None
         self._expires_at: float | None = None  # wall clock; None: valid until a 401
+        self._lifetime: float | None = None  # seconds the last token was granted for
         self._fetching = False
         self._state = threading.Condition()
         self.tokens_fetched = 0
@@ -145,7 +146,9 @@ class OAuth2ClientCredentialsAuth(CredentialAuth):
     def _token_is_fresh(self) -> bool:
         if self._token is None:
             return False
-        return self._expires_at is None or self._clock.time() < self._expires_at - TOKEN_REFRESH_MARGIN_S
+        # A token that lives a minute or less is refreshed halfway, not on every request.
+        margin = min(TOKEN_REFRESH_MARGIN_S, self._lifetime / 2) if self._lifetime else TOKEN_REFRESH_MARGIN_S
+        return self._expires_at is None or self._clock.time() < self._expires_at - margin
 
     def _fetch_token(self, stale: str | None) -> Generator[httpx.Request, httpx.Response, str]:
         with self._state:
@@ -160,6 +163,7 @@ class OAuth2ClientCredentialsAuth(CredentialAuth):
             with self._state:
                 self._token = token
                 self._expires_at = self._clock.time() + expires_in if expires_in is not None else None
+                self._lifetime = float(expires_in) if expires_in is not None else None
                 self.tokens_fetched += 1
             return token
         finally:

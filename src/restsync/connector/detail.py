@@ -51,7 +51,7 @@ class DetailFetcher:
         response = self._client.send(request)
         detail: Any = response.data
         if not isinstance(detail, dict):
-            raise InvalidResponseError("detail_url response is not a JSON object", request=f"GET {request.url}")
+            raise InvalidResponseError("detail_url response is not a JSON object", request=self._client.describe(request))
         return detail
 
     def close(self) -> None:

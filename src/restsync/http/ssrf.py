@@ -38,8 +38,13 @@ def default_resolver(host: str) -> list[str]:
 
 def is_disallowed_address(address: IPAddress) -> bool:
     """True for every address that is not plainly public (private, loopback, metadata, ...)."""
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.is_site_local:  # deprecated fec0::/10, still routed on some internal networks
+            return True
+        # IPv4 addresses carried inside IPv6 forms are judged as the IPv4 address they reach.
+        embedded = address.ipv4_mapped or address.sixtofour or (address.teredo[1] if address.teredo else None)
+        if embedded is not None:
+            return is_disallowed_address(embedded)
     return (
         address.is_private
         or address.is_loopback
