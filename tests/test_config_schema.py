@@ -244,3 +244,9 @@ def test_config_is_frozen():
 
 def test_request_body_with_get_warns():
     assert any(w.startswith("request_body:") for w in build(request_body={"a": 1}).warnings)
+
+
+def test_a_header_that_http_cannot_carry_is_a_config_error_naming_it():
+    with pytest.raises(ConfigError) as error:
+        build(headers={"X-Name": "Zoë"})
+    assert error.value.key == "headers.X-Name"

@@ -84,3 +84,17 @@ def test_to_dict_masks_every_sensitive_header_and_query_value():
     stored = config.to_dict()
     assert stored["headers"]["X-Hub-Signature"] == "***"
     assert stored["query_params"] == {"sig": "***", "author": "alice"}
+
+
+def test_to_dict_masks_secrets_under_ordinary_names_everywhere_a_request_carries_them():
+    from restsync.config import load_config
+
+    config = load_config(
+        {"url": "https://api.example.com/items?token=tok-SECRET-1", "content_fields": ["title"],
+         "headers": {"X-Tenant": "${TENANT_KEY}"}, "method": "POST",
+         "request_body": {"auth": {"key": "${TENANT_KEY}"}}, "detail_url": "/items/{id}?k=${TENANT_KEY}"},
+        env={"TENANT_KEY": "tenant-SECRET-2"},
+    )
+    text = repr(config) + repr(config.to_dict())
+    assert "tok-SECRET-1" not in text and "tenant-SECRET-2" not in text
+    assert config.to_dict()["url"].startswith("https://api.example.com/items")

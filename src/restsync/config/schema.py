@@ -14,7 +14,13 @@ from typing import Any
 
 from restsync.config import coerce, endpoint
 from restsync.config.pagination import PaginationConfig
-from restsync.config.secrets import collect_secret_values, merge_credentials, public_auth_config, redact_values
+from restsync.config.secrets import (
+    collect_secret_values,
+    mask_values,
+    merge_credentials,
+    public_auth_config,
+    redact_values,
+)
 from restsync.config.vocabulary import (
     AUTH_CONFIG_KEYS,
     AUTH_TYPES,
@@ -152,6 +158,7 @@ class SourceConfig:
             warnings=warnings,
         )
         config._check_detail_url()
+        config._check_headers()
         return config
 
     # -- derived views ---------------------------------------------------------------------
@@ -183,6 +190,15 @@ class SourceConfig:
 
     def to_dict(self) -> dict[str, Any]:
         """Normalised, JSON-able and loadable again; secrets are left out or masked."""
+        public = self._public_dict()
+        # Secrets also hide under ordinary names (a `${ENV}` value, a token in the URL's own query,
+        # a key in the request body): mask every known secret value wherever a request carries it.
+        secrets = [value for value in self.secret_values() if len(value) >= 4]
+        for key in ("url", "headers", "query_params", "request_body", "detail_url"):
+            public[key] = mask_values(public[key], secrets)
+        return public
+
+    def _public_dict(self) -> dict[str, Any]:
         return {
             "url": self.url,
             "method": self.method,
@@ -217,6 +233,11 @@ class SourceConfig:
 
     def __repr__(self) -> str:  # the generated repr would print credentials
         return f"SourceConfig({self.to_dict()!r})"
+
+    def _check_headers(self) -> None:
+        for name, value in self.headers.items():
+            if not (name.isascii() and value.isascii()):
+                raise ConfigError("HTTP header names and values must be ASCII text", key=f"headers.{name}")
 
     def _check_detail_url(self) -> None:
         if self.detail_url and "://" in self.detail_url:

@@ -71,3 +71,17 @@ def collect_secret_values(*, env_values: Iterable[str], credentials: Mapping[str
         if secret and isinstance(value, (str, int)) and not isinstance(value, bool):
             found.extend(secret_parts(stringify(value)))
     return [value for value in dict.fromkeys(found) if value.strip()]
+
+
+def mask_values(value: Any, secrets: list[str]) -> Any:
+    """`value` with every occurrence of each secret replaced by the mask, through dicts and lists."""
+    if isinstance(value, str):
+        for secret in sorted(secrets, key=len, reverse=True):
+            if secret in value:
+                value = value.replace(secret, REDACTED)
+        return value
+    if isinstance(value, dict):
+        return {key: mask_values(item, secrets) for key, item in value.items()}
+    if isinstance(value, list):
+        return [mask_values(item, secrets) for item in value]
+    return value
