@@ -9,6 +9,7 @@ from urllib.parse import parse_qsl, urlsplit
 from restsync.config.coerce import stringify
 from restsync.config.vocabulary import AUTH_CONFIG_KEYS
 from restsync.http.redact import is_sensitive_name, secret_parts
+from restsync.strings import replace_in_strings
 
 # RAGFlow's fallbacks: the api key may sit in auth_config as `api_key_value` (what its UI
 # stores) or `api_key`; token, username and password may sit in auth_config too.
@@ -75,13 +76,5 @@ def collect_secret_values(*, env_values: Iterable[str], credentials: Mapping[str
 
 def mask_values(value: Any, secrets: list[str]) -> Any:
     """`value` with every occurrence of each secret replaced by the mask, through dicts and lists."""
-    if isinstance(value, str):
-        for secret in sorted(secrets, key=len, reverse=True):
-            if secret in value:
-                value = value.replace(secret, REDACTED)
-        return value
-    if isinstance(value, dict):
-        return {key: mask_values(item, secrets) for key, item in value.items()}
-    if isinstance(value, list):
-        return [mask_values(item, secrets) for item in value]
-    return value
+    # Longest first, so a secret that contains a shorter one is masked whole.
+    return replace_in_strings(value, {secret: REDACTED for secret in sorted(secrets, key=len, reverse=True)})

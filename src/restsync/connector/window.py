@@ -7,6 +7,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from restsync.document import Document
+from restsync.strings import replace_in_strings
 
 POLL_PLACEHOLDERS = ("{poll_start}", "{poll_end}")
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
@@ -63,13 +64,4 @@ def _mentions(value: Any) -> bool:
 
 def fill_placeholders(value: Any, replacements: dict[str, str]) -> Any:
     """Replace poll placeholders in every string inside value, leaving other types untouched."""
-    if isinstance(value, str):
-        for placeholder, text in replacements.items():
-            if placeholder in value:
-                value = value.replace(placeholder, text)
-        return value
-    if isinstance(value, dict):
-        return {k: fill_placeholders(v, replacements) for k, v in value.items()}
-    if isinstance(value, list):
-        return [fill_placeholders(v, replacements) for v in value]
-    return value
+    return replace_in_strings(value, replacements)
