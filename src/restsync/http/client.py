@@ -220,7 +220,7 @@ class HttpClient:
         if url.userinfo:
             url = url.copy_with(userinfo=b"")
         if any(name.lower() in self._stripped_params for name in url.params.keys()):
-            url = httpx.URL(remove_query_params(str(url), self._stripped_params))
+            url = httpx.URL(remove_query_params(str(url), self._stripped_params, ignore_case=True))
         request.url = url
 
     # -- helpers -------------------------------------------------------------------------------

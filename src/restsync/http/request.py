@@ -72,14 +72,15 @@ def merge_query(url: str, params: Mapping[str, Any] | None) -> str:
     return f"{path}?{'&'.join(pairs)}" if pairs else path
 
 
-def remove_query_params(url: str, names: Iterable[str]) -> str:
-    """`url` without the pairs whose name (case-insensitive) is in `names`; the rest stay as written."""
-    drop = {name.lower() for name in names}
+def remove_query_params(url: str, names: Iterable[str], *, ignore_case: bool = False) -> str:
+    """`url` without the pairs named in `names`; the rest stay as written."""
+    fold = str.lower if ignore_case else str
+    drop = {fold(name) for name in names}
     head, _, _fragment = url.partition("#")
     path, mark, query = head.partition("?")
     if not mark:
         return head
-    kept = [_normalise(raw) for raw in _segments(query) if _pair_name(raw).lower() not in drop]
+    kept = [_normalise(raw) for raw in _segments(query) if fold(_pair_name(raw)) not in drop]
     return f"{path}?{'&'.join(kept)}" if kept else path
 
 
