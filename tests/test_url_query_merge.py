@@ -80,6 +80,14 @@ def test_offset_keeps_the_urls_query(serve, clock):
     assert targets(server) == [f"{PREFIX}&offset=0&limit=2&{KEY}", f"{PREFIX}&offset=2&limit=2&{KEY}"]
 
 
+def test_pages_fetched_concurrently_carry_the_same_query(serve, clock):
+    server = serve(ScriptedServer(lambda request: {"items": items(int(request.param("page"))), "pages": 4}))
+    config = config_for(server, pagination_type="page", concurrency=4,
+                        pagination_config={"page_param": "page", "total_pages_path": "$.pages"})
+    assert len(load_all(connect(config, clock))) == 8
+    assert sorted(targets(server)) == [f"{PREFIX}&page={n}&{KEY}" for n in range(1, 5)]
+
+
 def test_later_sources_replace_a_name_in_place_and_repeats_of_the_url_go_with_it(serve, clock):
     server = serve(ScriptedServer(page_server))
     config = config_for(server, pagination_type="page",
