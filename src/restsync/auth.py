@@ -62,7 +62,10 @@ class ApiKeyQueryAuth(CredentialAuth):
         self.query_param_names = (param_name,)
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-        request.url = request.url.copy_set_param(self.param_name, self.api_key)
+        from restsync.http.request import merge_query  # restsync.http imports this module
+
+        # Last in the merge order; the rest of the query keeps its bytes (signed next links).
+        request.url = httpx.URL(merge_query(str(request.url), {self.param_name: self.api_key}))
         yield request
 
     def secret_values(self) -> tuple[str, ...]:

@@ -8,11 +8,11 @@ import json
 import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Mapping
-from urllib.parse import parse_qsl, urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import yaml
 
-from restsync.http.request import ApiResponse, RequestSpec
+from restsync.http.request import ApiResponse, RequestSpec, query_pairs, remove_query_params
 from restsync.mapping.timestamps import parse_timestamp
 
 SAMPLE_ITEMS = 25
@@ -300,8 +300,12 @@ def _looks_like_url(text: str) -> bool:
 
 
 def _split_query(url: str) -> tuple[str, dict[str, str]]:
-    parts = urlsplit(url)
-    return urlunsplit(parts._replace(query="")), dict(parse_qsl(parts.query, keep_blank_values=True))
+    """The URL's query moves to `query_params`, except names given more than once (`tag=a&tag=b`):
+    a dict holds one value per name, so those stay in the URL, as written, and are sent from there."""
+    names = [name for name, _ in query_pairs(url)]
+    repeated = {name for name in names if names.count(name) > 1}
+    query = {name: value for name, value in query_pairs(url) if name not in repeated}
+    return remove_query_params(url, query), query
 
 
 # -- pagination ---------------------------------------------------------------------------------------

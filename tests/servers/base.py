@@ -26,6 +26,7 @@ class RecordedRequest:
     headers: dict[str, str]  # lower-cased names
     json: Any  # parsed JSON body, or None
     raw_body: bytes = b""
+    target: str = ""  # the request line's target as sent (`/path?query`), byte for byte
 
     def param(self, name: str, default: str | None = None) -> str | None:
         return self.query.get(name, default)
@@ -171,6 +172,7 @@ def _make_handler(dispatch: Callable[[RecordedRequest], Reply]) -> type[BaseHTTP
                 headers={k.lower(): v for k, v in self.headers.items()},
                 json=body,
                 raw_body=raw,
+                target=self.path,
             )
             self._send(dispatch(recorded))
 

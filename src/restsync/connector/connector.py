@@ -25,7 +25,7 @@ from restsync.errors import InvalidResponseError
 from restsync.extraction.items import ItemSelection, detect_items, select_items
 from restsync.http import HttpClient
 from restsync.http.redact import is_sensitive_name
-from restsync.http.request import ApiResponse, RequestSpec
+from restsync.http.request import ApiResponse, RequestSpec, merge_query, query_pairs, remove_query_params
 from restsync.mapping.mapper import DocumentMapper
 from restsync.pagination import Paginator, build_paginator
 
@@ -279,10 +279,12 @@ def _resume_state(checkpoint: Checkpoint | None, config: SourceConfig) -> dict |
     state = dict(checkpoint.get("paginator") or {})
     stripped = checkpoint.get("stripped_params") or []
     if state.get("next_url") and stripped:
-        # Put back what `_checkpoint` left out, from the config (auth re-adds its own parameter).
-        restored = {name: config.query_params[name] for name in stripped if name in config.query_params}
+        # Put back what `_checkpoint` left out, from the config: the URL's own query, then
+        # query_params (auth re-adds its own parameter).
+        configured = {**dict(query_pairs(config.url)), **config.query_params}
+        restored = {name: configured[name] for name in stripped if name in configured}
         if restored:
-            state["next_url"] = str(httpx.URL(state["next_url"]).copy_merge_params(restored))
+            state["next_url"] = merge_query(state["next_url"], restored)
     return state
 
 
@@ -294,12 +296,9 @@ def _checkpoint(paginator_state: dict | None, secrets: list[str]) -> Checkpoint 
     checkpoint: Checkpoint = {"version": CHECKPOINT_VERSION, "paginator": paginator_state}
     next_url = paginator_state.get("next_url")
     if isinstance(next_url, str) and "?" in next_url:
-        url = httpx.URL(next_url)
-        stripped = [name for name, value in url.params.multi_items()
-                    if is_sensitive_name(name) or value in secrets]
-        if stripped:
-            for name in dict.fromkeys(stripped):
-                url = url.copy_remove_param(name)
-            checkpoint["paginator"] = {**paginator_state, "next_url": str(url)}
-            checkpoint["stripped_params"] = list(dict.fromkeys(stripped))
+        stripped = list(dict.fromkeys(name for name, value in query_pairs(next_url)
+                                      if is_sensitive_name(name) or value in secrets))
+        if stripped:  # the other pairs keep their bytes (signed next links)
+            checkpoint["paginator"] = {**paginator_state, "next_url": remove_query_params(next_url, stripped)}
+            checkpoint["stripped_params"] = stripped
     return checkpoint

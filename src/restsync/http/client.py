@@ -28,7 +28,7 @@ from restsync.errors import (
 from restsync.http.body import NotJsonError, TruncatedBodyError, decode_json_body, describe_not_json
 from restsync.http.pacing import RatePacer
 from restsync.http.redact import SENSITIVE_QUERY_PARAMS, Redactor, is_sensitive_name, secret_parts
-from restsync.http.request import ApiResponse, RequestSpec
+from restsync.http.request import ApiResponse, RequestSpec, merge_query, remove_query_params, request_url
 from restsync.http.retry import Action, RetryPolicy, Verdict, backoff_delay, classify
 from restsync.http.ssrf import AddressGuard, GuardedTransport, Resolver
 
@@ -86,6 +86,7 @@ class HttpClient:
         auth_headers = getattr(auth, "header_names", ())
         auth_params = tuple(getattr(auth, "query_param_names", ()))
         self._stripped_headers = CREDENTIAL_HEADERS | {h.lower() for h in auth_headers}
+        self._auth_params = auth_params
         self._stripped_params = SENSITIVE_QUERY_PARAMS | {p.lower() for p in auth_params}
         secret_values = getattr(auth, "secret_values", None)
         self._redactor = Redactor(secrets, auth_params, dynamic_secrets=secret_values)
@@ -183,13 +184,12 @@ class HttpClient:
 
     def _exchange(self, spec: RequestSpec) -> tuple[httpx.Response, httpx.URL]:
         method = spec.method.upper()
-        url: httpx.URL | str = spec.url
-        params = spec.params or None
+        url: httpx.URL | str = request_url(spec)  # composed here, never by httpx's `params=`
         body = spec.json
         first_origin = self._credential_origin
         crossed_origin = False
         for hop in range(MAX_REDIRECTS + 1):
-            request = self._client.build_request(method, url, params=params, headers=spec.headers or None, json=body)
+            request = self._client.build_request(method, url, headers=spec.headers or None, json=body)
             target = request.url  # before auth adds anything (api-key query params)
             if first_origin is None:
                 first_origin = _origin(target)
@@ -206,8 +206,7 @@ class HttpClient:
             if hop == MAX_REDIRECTS:
                 raise BlockedAddressError(f"Exceeded {MAX_REDIRECTS} redirects (last Location: "
                                           f"{self._redactor.redact(location)})")
-            url = target.join(location)
-            params = None  # already part of the URL; the Location replaces them
+            url = target.join(location)  # the Location is followed as given: its query replaces ours
             if response.status_code in (301, 302, 303) and method != "HEAD":
                 method, body = "GET", None
         raise AssertionError("unreachable")  # pragma: no cover
@@ -220,9 +219,8 @@ class HttpClient:
         url = request.url
         if url.userinfo:
             url = url.copy_with(userinfo=b"")
-        for name in list(url.params.keys()):
-            if name.lower() in self._stripped_params:
-                url = url.copy_remove_param(name)
+        if any(name.lower() in self._stripped_params for name in url.params.keys()):
+            url = httpx.URL(remove_query_params(str(url), self._stripped_params, ignore_case=True))
         request.url = url
 
     # -- helpers -------------------------------------------------------------------------------
@@ -232,12 +230,20 @@ class HttpClient:
         return self._redactor.redact(text)
 
     def describe(self, spec: RequestSpec) -> str:
-        """`METHOD url` with the query merged in and every secret masked: safe for messages and logs."""
+        """`METHOD url` exactly as sent (the same composition as `_exchange`, auth query parameters
+        shown masked where they are added) with every secret masked: safe for messages and logs."""
+        url = request_url(spec)
         try:
-            url = str(httpx.URL(spec.url).copy_merge_params(spec.params)) if spec.params else spec.url
+            url = str(httpx.URL(url))
+            if self._auth_params and self._carries_credentials(httpx.URL(url)):
+                url = merge_query(url, {name: "***" for name in self._auth_params})
         except httpx.InvalidURL:
-            url = spec.url
+            pass
         return self._redactor.describe(spec.method, url, _spec_secrets(spec))
+
+    def _carries_credentials(self, url: httpx.URL) -> bool:
+        # The first hop of a request to the configured origin (or, without one, any first hop).
+        return self._credential_origin is None or _origin(url) == self._credential_origin
 
     def _redact(self, text: str, spec: RequestSpec | None = None) -> str:
         return self._redactor.redact(text, _spec_secrets(spec) if spec is not None else ())

@@ -1,9 +1,13 @@
 """`next_url` and `link_header`: the response names the next page's URL; one reference base.
 
-The next request uses that URL as-is: its query replaces the configured params (auth and window
-params are re-added by other layers). Relative URLs (Confluence `_links.next`, Salesforce
-`nextRecordsUrl`) resolve against the URL of the response that gave them. The same URL twice,
-or the URL just fetched, means the API is looping.
+The next request uses that URL as given, its query included: the configured URL's query,
+`query_params` and pagination values are not added again (APIs write their next links with the
+query they want; adding ours would repeat or contradict it, as a second `$top` or a stale page
+would). Only auth query parameters are added, by the auth class, and only on the configured
+origin. Relative URLs (Confluence `_links.next`, Salesforce `nextRecordsUrl`, `?page=2`) resolve
+by RFC 3986 against the URL of the response that gave them (after redirects): a relative link
+with a query replaces the whole query. The same URL twice, or the URL just fetched, means the
+API is looping.
 """
 
 from __future__ import annotations
