@@ -32,6 +32,8 @@ def _bundled_model_dir() -> Path:
 
 
 class LocalEmbedder:
+    backend = "torch"
+
     def __init__(self, *, device: str | None = None, batch_size: int = 64, model_dir: str | Path | None = None):
         self.name = MODEL_NAME
         self.batch_size = batch_size
