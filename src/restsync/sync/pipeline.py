@@ -80,8 +80,8 @@ class SyncPipeline(Generic[T]):
 
     def cancel(self) -> None:
         """Stop from any thread: `run()` raises PipelineCancelled once its current step is done."""
-        self._inbox.put((_FAILED, PipelineCancelled("sync cancelled")))
         self._halt()
+        self._inbox.put((_FAILED, PipelineCancelled("sync cancelled")))  # wakes the caller's thread
 
     def run(self, items: Iterable[T]) -> None:
         fetcher = threading.Thread(target=self._fetch_loop, args=(items,), name="sync-fetch", daemon=True)
@@ -103,6 +103,8 @@ class SyncPipeline(Generic[T]):
         fetching = True
         while fetching or waiting:
             kind, *payload = self._inbox.get()
+            if self._stop.is_set():
+                raise PipelineCancelled("sync cancelled")
             if kind == _FAILED:
                 raise payload[0]
             if kind == _FETCH_DONE:
@@ -117,6 +119,8 @@ class SyncPipeline(Generic[T]):
                     job.ready = True
             # _EMBEDDED: the job was marked ready by the embed thread.
             while waiting and waiting[0].ready:
+                if self._stop.is_set():
+                    raise PipelineCancelled("sync cancelled")
                 done = waiting.popleft()
                 self._store(done.item, done.plan, done.vectors)
                 self._release(done.size)
