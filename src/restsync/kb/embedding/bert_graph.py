@@ -1,7 +1,8 @@
 """Build an ONNX graph of a BERT sentence encoder (mean pooling) straight from its safetensors.
 
-No torch and no exporter: the graph is a few dozen standard ONNX ops written out here, the
-weights read from the `.safetensors` file with numpy. ONNX Runtime fuses the layer norms, GELU
+No torch, no exporter and no `onnx` package: the graph is a few dozen standard ONNX ops
+written out here (serialized by `onnx_proto.py`), the weights read from the `.safetensors`
+file with numpy. ONNX Runtime fuses the layer norms, GELU
 and matmuls itself. Inputs: `input_ids` and `attention_mask` (int64, batch x tokens); output:
 `embedding` (float32, batch x hidden), the masked mean of the last layer, not yet normalised.
 """
@@ -15,6 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from restsync.kb.embedding import onnx_proto as proto
 
 OPSET = 17  # LayerNormalization is standard from 17
 _DTYPES = {"F32": np.float32, "F16": np.float16, "I64": np.int64}
@@ -40,8 +43,6 @@ def read_safetensors(path: Path) -> dict[str, np.ndarray]:
 
 def build_bert_graph(model_dir: Path) -> bytes:
     """The serialized ONNX model for the BERT checkpoint in `model_dir` (config.json + model.safetensors)."""
-    from onnx import TensorProto, helper, numpy_helper
-
     config = json.loads((model_dir / "config.json").read_text())
     weights = read_safetensors(model_dir / "model.safetensors")
     weights = {name.removeprefix("bert."): value for name, value in weights.items()}
@@ -52,18 +53,18 @@ def build_bert_graph(model_dir: Path) -> bytes:
     if config.get("hidden_act", "gelu") != "gelu":
         raise ValueError(f"unsupported activation {config.get('hidden_act')!r}")
 
-    nodes: list[Any] = []
-    initializers: list[Any] = []
+    nodes: list[bytes] = []
+    initializers: list[bytes] = []
     counter = [0]
 
     def const(name: str, value: np.ndarray) -> str:
-        initializers.append(numpy_helper.from_array(np.ascontiguousarray(value), name))
+        initializers.append(proto.tensor(name, value))
         return name
 
     def op(kind: str, inputs: list[str], **attrs: Any) -> str:
         counter[0] += 1
         output = f"{kind.lower()}_{counter[0]}"
-        nodes.append(helper.make_node(kind, inputs, [output], **attrs))
+        nodes.append(proto.node(kind, inputs, [output], **attrs))
         return output
 
     def linear(x: str, prefix: str) -> str:
@@ -89,7 +90,7 @@ def build_bert_graph(model_dir: Path) -> bytes:
     x = layer_norm(op("Add", [op("Gather", ["words", "input_ids"], axis=0), position_rows]), "embeddings.LayerNorm")
 
     # Additive attention mask: 0 where a token is real, a large negative where it is padding.
-    mask_f = op("Cast", ["attention_mask"], to=TensorProto.FLOAT)
+    mask_f = op("Cast", ["attention_mask"], to=proto.FLOAT)
     const("mask_axes", np.array([1, 2], dtype=np.int64))
     const("neg", np.array(-1e9, dtype=np.float32))
     const("f_one", np.array(1.0, dtype=np.float32))
@@ -112,7 +113,7 @@ def build_bert_graph(model_dir: Path) -> bytes:
         counter[0] += 1
         q, k, v = (f"q_{counter[0]}", f"k_{counter[0]}", f"v_{counter[0]}")
         const(f"{prefix}.qkv.split", np.array([hidden, hidden, hidden], dtype=np.int64))
-        nodes.append(helper.make_node("Split", [qkv, f"{prefix}.qkv.split"], [q, k, v], axis=-1))
+        nodes.append(proto.node("Split", [qkv, f"{prefix}.qkv.split"], [q, k, v], axis=-1))
         q = op("Transpose", [op("Reshape", [q, "split_heads"])], perm=[0, 2, 1, 3])
         k = op("Transpose", [op("Reshape", [k, "split_heads"])], perm=[0, 2, 3, 1])
         v = op("Transpose", [op("Reshape", [v, "split_heads"])], perm=[0, 2, 1, 3])
@@ -130,18 +131,16 @@ def build_bert_graph(model_dir: Path) -> bytes:
     summed = op("ReduceSum", [op("Mul", [x, mask_3d]), "token_axis"], keepdims=0)
     counts = op("ReduceSum", [mask_3d, "token_axis"], keepdims=0)
     const("tiny", np.array(1e-9, dtype=np.float32))
-    nodes.append(helper.make_node("Div", [summed, op("Max", [counts, "tiny"])], ["embedding"]))
+    nodes.append(proto.node("Div", [summed, op("Max", [counts, "tiny"])], ["embedding"]))
 
-    graph = helper.make_graph(
-        nodes,
-        "sentence_encoder",
-        [
-            helper.make_tensor_value_info("input_ids", TensorProto.INT64, ["batch", "tokens"]),
-            helper.make_tensor_value_info("attention_mask", TensorProto.INT64, ["batch", "tokens"]),
-        ],
-        [helper.make_tensor_value_info("embedding", TensorProto.FLOAT, ["batch", hidden])],
-        initializer=initializers,
+    return proto.model(
+        nodes=nodes,
+        initializers=initializers,
+        inputs=[proto.value_info("input_ids", proto.INT64, ["batch", "tokens"]),
+                proto.value_info("attention_mask", proto.INT64, ["batch", "tokens"])],
+        outputs=[proto.value_info("embedding", proto.FLOAT, ["batch", hidden])],
+        name="sentence_encoder",
+        opset=OPSET,
+        ir_version=8,  # readable by every onnxruntime that supports opset 17
+        producer="restsync",
     )
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)], producer_name="restsync")
-    model.ir_version = 8  # readable by every onnxruntime that supports opset 17
-    return model.SerializeToString()

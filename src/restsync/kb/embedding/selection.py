@@ -32,7 +32,7 @@ def choose_backend(requested: str | None = None) -> str:
 
 
 def _onnx_installed() -> bool:
-    return find_spec("onnxruntime") is not None and find_spec("onnx") is not None
+    return find_spec("onnxruntime") is not None
 
 
 def _cuda_usable() -> bool:
