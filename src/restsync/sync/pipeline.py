@@ -9,6 +9,9 @@ slower of fetching and embedding, not their sum.
   batch therefore never runs ahead of an unstored one.
 - The embed thread takes every planned batch waiting for it, up to `embed_group` texts, in one
   call: while it embeds one group the next one fills up, so it always has a full batch waiting.
+  When fewer than `min_group` texts wait while the fetch is still running (the very start of a
+  sync, or a slow API), it lingers up to `linger_s` for more: a handful of texts costs the
+  model nearly as much as a batch of them.
 
 Memory stays flat: the fetch thread waits while `max_documents` fetched documents are not yet
 stored. The first error of any stage stops the other two and is raised in the caller's thread
@@ -29,6 +32,8 @@ import numpy as np
 T = TypeVar("T")
 DEFAULT_MAX_DOCUMENTS = 1024  # fetched but not yet stored
 DEFAULT_EMBED_GROUP = 256  # texts per embedder call: the embedder sorts them by length and batches
+DEFAULT_MIN_GROUP = 64  # one model batch
+DEFAULT_LINGER_S = 0.25  # the most a small group waits for more texts: the embedder is idle then anyway
 _JOIN_AFTER_FAILURE_S = 10.0  # a fetch stuck in a request is left to its timeout, as a daemon
 
 _FETCHED, _EMBEDDED, _FETCH_DONE, _FAILED = "fetched", "embedded", "fetch-done", "failed"
@@ -63,12 +68,17 @@ class SyncPipeline(Generic[T]):
         size: Callable[[T], int] = lambda item: 1,
         max_documents: int = DEFAULT_MAX_DOCUMENTS,
         embed_group: int = DEFAULT_EMBED_GROUP,
+        min_group: int = DEFAULT_MIN_GROUP,
+        linger_s: float = DEFAULT_LINGER_S,
     ):
         if max_documents < 1 or embed_group < 1:
             raise ValueError("max_documents and embed_group must be positive")
         self._plan, self._embed, self._store, self._size = plan, embed, store, size
         self.max_documents = max_documents
         self.embed_group = embed_group
+        self.min_group = min(min_group, embed_group)
+        self.linger_s = linger_s
+        self._fetch_done = threading.Event()
         self._inbox: queue.Queue[tuple[Any, ...]] = queue.Queue()
         self._to_embed: queue.Queue[Job[T] | None] = queue.Queue()
         self._room = threading.Condition()
@@ -149,6 +159,7 @@ class SyncPipeline(Generic[T]):
                 try:
                     item = next(iterator)
                 except StopIteration:
+                    self._fetch_done.set()
                     self._inbox.put((_FETCH_DONE,))
                     return
                 size = self._size(item)
@@ -157,6 +168,7 @@ class SyncPipeline(Generic[T]):
                     self.peak_in_flight = max(self.peak_in_flight, self._in_flight)
                 self._inbox.put((_FETCHED, Job(item=item, size=size)))
         except BaseException as error:  # noqa: BLE001 - handed to the caller's thread as it is
+            self._fetch_done.set()
             self._inbox.put((_FAILED, error))
         finally:
             close = getattr(iterator, "close", None)
@@ -176,7 +188,8 @@ class SyncPipeline(Generic[T]):
             count = len(job.texts)
             while count < self.embed_group:
                 try:
-                    more = self._to_embed.get_nowait()
+                    more = self._to_embed.get(timeout=self.linger_s) if self._more_worth_waiting_for(count) \
+                        else self._to_embed.get_nowait()
                 except queue.Empty:
                     break
                 if more is None:
@@ -197,3 +210,10 @@ class SyncPipeline(Generic[T]):
                 start += len(member.texts)
                 member.ready = True
             self._inbox.put((_EMBEDDED,))
+
+    def _more_worth_waiting_for(self, count: int) -> bool:
+        """A small group, and more batches can still come (the fetch runs and is not held back)."""
+        if count >= self.min_group or self.linger_s <= 0 or self._fetch_done.is_set() or self._stop.is_set():
+            return False
+        with self._room:
+            return self._in_flight < self.max_documents
