@@ -4,6 +4,7 @@
 - `ignore`: the page/offset parameter is not read at all, every request gets the first page;
 - `repeat_middle`: page `repeat_at` answers with the page before it, later pages are normal
   (the items of page `repeat_at` are never served).
+No total unless `claimed_total` is given.
 """
 
 from __future__ import annotations
@@ -16,13 +17,15 @@ MODES = ("clamp", "ignore", "repeat_middle")
 
 
 class ClampingServer(ApiServer):
-    def __init__(self, count: int = 100, *, mode: str = "clamp", per_page: int = 20, repeat_at: int = 3):
+    def __init__(self, count: int = 100, *, mode: str = "clamp", per_page: int = 20, repeat_at: int = 3,
+                 claimed_total: int | None = None):
         super().__init__()
         assert mode in MODES, mode
         self.items = [{"id": n, "title": f"Entry {n}", "body": f"Entry {n} text."} for n in range(1, count + 1)]
         self.mode = mode
         self.per_page = per_page
         self.repeat_at = repeat_at
+        self.claimed_total = claimed_total  # a `total` in every body (an under-count, to get past it)
 
     def handle(self, request: RecordedRequest) -> Reply:
         try:
@@ -40,4 +43,7 @@ class ClampingServer(ApiServer):
             index = min(index, last)
         elif index == self.repeat_at - 1:
             index -= 1
-        return Reply(json={"entries": self.items[index * size : (index + 1) * size]})
+        body: dict = {"entries": self.items[index * size : (index + 1) * size]}
+        if self.claimed_total is not None:
+            body["total"] = self.claimed_total
+        return Reply(json=body)

@@ -41,6 +41,7 @@ class ShiftingFeedServer(ApiServer):
         self._next = count + 1
         self._answers = 0
         self._state = threading.Lock()
+        self.changing = True  # False: a quiet collection (until set again)
 
     @property
     def survivors(self) -> set[int]:
@@ -57,13 +58,19 @@ class ShiftingFeedServer(ApiServer):
         except BadRequest as exc:
             return json_error(400, {"error": str(exc)})
         with self._state:
-            if self._answers and self._changes_left != 0:
+            if self._answers and self.changing and self._changes_left != 0:
                 self._change()
             self._answers += 1
             chunk = [dict(item) for item in self.items[offset : offset + limit]]
             total = len(self.items)
             self.totals.append(total)
         return Reply(json={"items": chunk, "total": total})
+
+    def remove(self, number: int) -> None:
+        """Delete one item for good (while the collection is otherwise quiet)."""
+        with self._state:
+            self.items = [item for item in self.items if item["id"] != number]
+            self.deleted.add(number)
 
     def _change(self) -> None:
         if self._changes_left is not None:

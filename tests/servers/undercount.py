@@ -1,4 +1,4 @@
-"""A page-numbered API whose `total` is wrong: it claims `claimed` items while holding `count`.
+"""A page- or offset-numbered API whose `total` is wrong: it claims `claimed` items while holding `count`.
 
 An under-count (`total: 50` with 95 items) must not end a walk while pages are still full; an
 over-count (`total: 10000` with 95) ends at the first empty page. Pages past the end can be held
@@ -27,12 +27,15 @@ class MiscountingServer(ApiServer):
 
     def handle(self, request: RecordedRequest) -> Reply:
         try:
-            page = int_param(request, "page", 1, 1)
-            size = min(int_param(request, "per_page", self.per_page, 1), 100)
+            size = min(int_param(request, "per_page", int_param(request, "limit", self.per_page, 1), 1), 100)
+            if request.param("offset") is not None:
+                start = int_param(request, "offset", 0, 0)
+            else:
+                start = (int_param(request, "page", 1, 1) - 1) * size
         except BadRequest as exc:
             return json_error(400, {"error": str(exc)})
-        chunk = self.items[(page - 1) * size : page * size]
-        past_end = (page - 1) * size > len(self.items)  # the first empty page answers at once
+        chunk = self.items[start : start + size]
+        past_end = start > len(self.items)  # the first empty page answers at once
         if past_end and self.hold_s:
             self.release.wait(self.hold_s)
         if past_end:

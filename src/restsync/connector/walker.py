@@ -168,11 +168,14 @@ class PageWalker:
         be yielded (a repeat, or a page fetched again after a shift)."""
         self._fetched += 1
         paginator = self._paginator
+        probe = paginator.probing
         paginator.update_state(response, selection.items)
         for note in paginator.shift_notes[self._notes_seen :]:
             self._report.shift(note)
         self._notes_seen = len(paginator.shift_notes)
-        if paginator.discard_page:
+        if paginator.discard_page or (probe and not selection.items):
+            # A repeat, a page to fetch again, or a look past the total that found nothing (the total
+            # was right): no page to show.
             return None
         kept, repeated = self._recent.fresh(selection.items)
         if repeated:
@@ -251,7 +254,7 @@ class PageWalker:
         undercount = getattr(self._paginator, "undercount", None)
         if undercount is not None:
             claimed, unit = undercount
-            found = report.items if unit == "items" else pages
+            found = report.items if unit == "items" else report.pages
             if found > claimed:
                 report.warn(f"the API's total said {claimed} {unit}, but its pages went on: "
                             f"{report.items} items listed from {pages} pages")

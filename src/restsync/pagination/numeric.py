@@ -51,6 +51,7 @@ class NumericPaginator(Paginator):
         self._repeated: tuple[int, int, list] | None = None  # (position, repeating position, items)
         self._first_page_size: int | None = None
         self._last_page_full = False
+        self._refetch = False  # this page was dropped after a shrink: its position is fetched again
         self._param_key = f"{CONFIG_PREFIX}.{param_key}"
         # (the API's total, "items" or "pages") once a full page at its claimed end proved it too low
         self.undercount: tuple[int, str] | None = None
@@ -162,7 +163,7 @@ class NumericPaginator(Paginator):
             self.burst_broken = True
         if new >= old:
             return False
-        self.discard_page = True
+        self.discard_page = self._refetch = True
         self._items_seen -= len(items)
         self._position = self._back_up(fed, old - new)
         return True
@@ -192,7 +193,10 @@ class NumericPaginator(Paginator):
         return super()._total_reached()
 
     def update_state(self, response: ApiResponse, items: list) -> None:
+        self._refetch = False
         super().update_state(response, items)
+        if self._refetch and not self.loop_detected:
+            self.has_next = True  # even an empty page: what moved back over its edge is still to fetch
         if not self.has_next:
             self._pending.clear()  # the walker stops feeding addressed pages once the end is known
 
