@@ -35,7 +35,7 @@ class MiscountingServer(ApiServer):
         except BadRequest as exc:
             return json_error(400, {"error": str(exc)})
         chunk = self.items[start : start + size]
-        past_end = start > len(self.items)  # the first empty page answers at once
+        past_end = start - size >= len(self.items)  # the first empty page answers at once
         if past_end and self.hold_s:
             self.release.wait(self.hold_s)
         if past_end:
