@@ -99,3 +99,28 @@ def test_auto_detected_pages_end_on_a_clamped_page_past_an_under_counting_total(
     report = connector.report
     assert report.complete
     assert report.end_reason == "page=6 and page=7 repeated page=5: the end of the data"
+
+
+def test_a_page_pushed_on_by_a_full_page_of_new_items_is_no_repeat():
+    """Two items added at the head between the requests: offset 2 now holds what offset 0 held. The
+    total moved, so this is a shift (the walker drops the repeated items), not an ignored parameter."""
+    import httpx
+
+    from restsync.http.request import ApiResponse, RequestSpec
+    from restsync.pagination import OffsetPaginator
+
+    paginator = OffsetPaginator(limit=2, total_path="$.total")
+    request = RequestSpec("GET", "https://api.example.com/items")
+    paginator.init_request(request)
+
+    def answer(items: list, total: int) -> None:
+        paginator.update_state(ApiResponse(200, httpx.Headers(), request.url, {"items": items, "total": total},
+                                           request.copy()), items)
+
+    answer([{"id": 4}, {"id": 3}], 4)
+    paginator.update_request(request)
+    answer([{"id": 4}, {"id": 3}], 6)
+    assert paginator.has_next and not paginator.loop_detected and not paginator.discard_page
+    assert paginator.shift_notes == ["total changed from 4 to 6 at offset=2"]
+    paginator.update_request(request)
+    assert request.params["offset"] == "4"

@@ -91,7 +91,7 @@ class NumericPaginator(Paginator):
             return True
         page_fingerprint = fingerprint(items) if items else None
         if (page_fingerprint is not None and page_fingerprint == self._previous_fingerprint
-                and self._previous is not None and fed > self._previous[0]):
+                and self._previous is not None and fed > self._previous[0] and self.total_change is None):
             # Only a page further on can repeat; one fetched again after a step back holds what
             # was yielded already, and the walker drops that.
             return self._repeat(fed, items)
@@ -114,7 +114,7 @@ class NumericPaginator(Paginator):
                             "(items may be missing)", page_repeats=True)
             return False
         if previous_fed == self._start:
-            if self._first_page_full():
+            if self._first_page_full() and not self.shift_notes:
                 raise ConfigError(
                     f"{name}={fed} returned exactly the items of {name}={previous_fed}: the API seems to "
                     f"ignore {self._placement.describe()}; set it to the parameter this API reads for "
