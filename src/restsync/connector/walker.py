@@ -99,7 +99,8 @@ class PageWalker:
                     if not self._paginator.probing:
                         raise
                     # Asked past the end the API's total claimed, and refused: the claim holds.
-                    self._end_reason = f"the request past the API's stated total was refused ({error.status}): the end of the data"
+                    self._end_reason = (f"the request past the API's stated total was refused "
+                                        f"({error.status}): the end of the data")
                     break
                 pending = None
                 page = self._read(pages + 1, sent, response, selection, planned=False)
