@@ -112,13 +112,29 @@ def test_full_sync_of_a_shifting_feed_deletes_nothing_that_still_exists(serve, k
     server.changing = True
     result = sync_source(kb, SOURCE, config, full=True, allow_private=True, clock=FakeClock())
     assert result.counts.deleted == 0
-    assert result.status == "partial"
-    assert result.prune.refused_reason.startswith("the collection changed while it was listed")
-    assert not result.prune.attempted
+    assert result.status == "success"  # nothing stored went unseen: nothing to keep or delete
     assert kb.count_documents(SOURCE) >= 100
+
+    # An item really gone, seen missing by a listing that shifted: kept, and the run says why.
+    server.remove(50)
+    kept = sync_source(kb, SOURCE, config, full=True, allow_private=True, clock=FakeClock())
+    assert kept.status == "partial" and kept.counts.deleted == 0
+    assert kept.prune.would_delete == 1 and not kept.prune.attempted
+    assert kept.prune.refused_reason.startswith("the collection changed while it was listed (total changed from")
+    assert any(warning.startswith("the collection changed while it was listed") for warning in kept.warnings)
 
     # Once the feed is quiet again, a full sync prunes what is really gone.
     server.changing = False
-    server.remove(50)
     quiet = sync_source(kb, SOURCE, config, full=True, allow_private=True, clock=FakeClock())
     assert quiet.status == "success" and quiet.counts.deleted == 1
+
+
+def test_force_prune_deletes_after_a_shifting_listing(serve, kb):
+    server = serve(ShiftingFeedServer(100, seed=3, max_inserts=3))
+    server.changing = False
+    config = feed_config(server, "offset")
+    sync_source(kb, SOURCE, config, allow_private=True, clock=FakeClock())
+    server.remove(50)
+    server.changing = True
+    forced = sync_source(kb, SOURCE, config, full=True, force_prune=True, allow_private=True, clock=FakeClock())
+    assert forced.status == "success" and forced.counts.deleted == 1 and forced.prune.attempted

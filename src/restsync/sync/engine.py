@@ -4,8 +4,8 @@ The order of effects is what makes a run safe to kill at any point:
 1. each batch is upserted (and committed) before the page's checkpoint is saved, so a resumed
    run never skips a page whose documents were not stored;
 2. deletions happen only after a full listing that ended without error or truncation, during
-   which the collection did not visibly shift, and never beyond the allowed share of the source
-   unless forced;
+   which the collection did not visibly shift (unless forced), and never beyond the allowed share
+   of the source unless forced;
 3. the watermark moves only when the run completes, to the newest `updated_at` it saw, never
    to the wall clock, so an item updated while the run was walking is picked up next time.
 """
@@ -120,14 +120,8 @@ class SourceSync:
                 result.prune = PruneOutcome(refused_reason=f"listing truncated: {report.truncation_reason}")
             else:
                 result.status = SUCCESS
-                shifts = listing.shifts
-                if listing.mode == FULL and shifts:
-                    # Items that moved while the listing walked may have been missed unseen: what
-                    # this listing lacks is no proof that anything is gone.
-                    result.status = PARTIAL
-                    result.prune = PruneOutcome(refused_reason=(
-                        f"the collection changed while it was listed ({shifts[0]}): nothing is deleted "
-                        "after such a listing; the next full sync of a quiet collection prunes"))
+                if listing.mode == FULL and listing.shifts and not options.force_prune:
+                    self._keep_after_shift(listing)
                 elif listing.mode == FULL:
                     self._prune(listing)
                 else:
@@ -197,6 +191,19 @@ class SourceSync:
         )
         if outcome.refused:
             result.status = PARTIAL
+
+    def _keep_after_shift(self, listing: ListingProgress) -> None:
+        """The collection changed while it was listed: items that moved may have been passed over
+        unseen, so what this listing lacks is no proof that anything is gone. Nothing is deleted;
+        the run is partial only if there was something to delete."""
+        # max_share 0 refuses any deletion and reports how many documents it would have removed.
+        unseen = self._kb.prune_unseen(self._source, listing.listing_id, max_share=0.0, force=False).would_delete
+        if not unseen:
+            return
+        self.result.status = PARTIAL
+        self.result.prune = PruneOutcome(would_delete=unseen, refused_reason=(
+            f"the collection changed while it was listed ({listing.shifts[0]}), so the listing is no proof "
+            "they are gone; the next full sync of a quiet collection prunes them"))
 
     # -- which listing this run does ---------------------------------------------------------------
 
