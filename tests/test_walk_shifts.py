@@ -138,3 +138,16 @@ def test_force_prune_deletes_after_a_shifting_listing(serve, kb):
     server.changing = True
     forced = sync_source(kb, SOURCE, config, full=True, force_prune=True, allow_private=True, clock=FakeClock())
     assert forced.status == "success" and forced.counts.deleted == 1 and forced.prune.attempted
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_auto_detected_pages_of_a_shifting_feed_lose_nothing(serve, clock, seed):
+    server = serve(ShiftingFeedServer(100, seed=seed, max_inserts=3, max_deletes=1))
+    config = feed_config(server, "auto")
+    del config["pagination_config"]
+    connector = connect(config, clock)
+    docs = load_all(connector)
+    assert_unique(docs)
+    report = connector.report
+    assert report.shifted
+    assert server.survivors - listed_ids(docs) == set() or report.truncated
