@@ -16,6 +16,7 @@ from restsync.auth import build_auth
 from restsync.clock import Clock, SystemClock
 from restsync.config import SourceConfig, load_config
 from restsync.connector.detail import DetailFetcher
+from restsync.connector.recent import item_identity
 from restsync.connector.report import Probe, WalkReport
 from restsync.connector.request_builder import build_base_request
 from restsync.connector.walker import Page, PageWalker
@@ -173,6 +174,7 @@ class RestApiConnector:
             request_delay=config.request_delay,
             clock=self._clock,
             checkpoints=config.pagination_type != "none",
+            identify=item_identity(config.id_field),
         )
         details = DetailFetcher(config, self._http(), config.concurrency) if config.detail_url else None
         resume = _resume_state(checkpoint, config)
