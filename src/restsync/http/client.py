@@ -26,7 +26,14 @@ from restsync.errors import (
     SourceError,
 )
 from restsync.http import deadline
-from restsync.http.body import NotJsonError, TruncatedBodyError, decode_json_body, describe_not_json
+from restsync.http.body import (
+    NotJsonError,
+    TruncatedBodyError,
+    UnusableJsonError,
+    decode_json_body,
+    describe_not_json,
+    duplicate_keys,
+)
 from restsync.http.limits import (
     ACCEPT_ENCODING,
     DEFAULT_MAX_RESPONSE_MB,
@@ -108,6 +115,9 @@ class HttpClient:
         secret_values = getattr(auth, "secret_values", None)
         self._redactor = Redactor(secrets, auth_params, dynamic_secrets=secret_values)
         self._random = random.Random()
+        # Duplicate-key detection parses a body twice: done for the first page only (what
+        # check and preview show), so a walk's pages are not slowed down.
+        self._duplicate_checks_left = 1
 
     # -- public API ---------------------------------------------------------------------------
 
@@ -125,9 +135,14 @@ class HttpClient:
                 status = response.status_code
                 if 200 <= status < 300:
                     content = response.content
+                    data = decode_json_body(content)
+                    repeated: tuple[str, ...] = ()
+                    if self._duplicate_checks_left > 0 and data is not None:
+                        self._duplicate_checks_left -= 1  # a race here only checks one more page
+                        repeated = tuple(duplicate_keys(content))
                     return ApiResponse(status=status, headers=response.headers, url=str(final_url),
-                                       data=decode_json_body(content), request=spec,
-                                       elapsed_s=self._clock.monotonic() - started, size_bytes=len(content))
+                                       data=data, request=spec, elapsed_s=self._clock.monotonic() - started,
+                                       size_bytes=len(content), duplicate_keys=repeated)
             except _TRANSIENT_FAULTS as exc:
                 failures += 1
                 reason = self._fault_reason(exc, spec)
@@ -144,6 +159,8 @@ class HttpClient:
                 wait = backoff_delay(policy, failures, self._random.random())
                 self._pause(wait, spec, f"{reason}, retry {failures} of {retries} in {_seconds(wait)}")
                 continue
+            except UnusableJsonError as exc:
+                raise InvalidResponseError(str(exc), request=self.describe(spec), status=status) from None
             except NotJsonError as exc:
                 message = describe_not_json(response.content, response.headers.get("content-type"), str(exc),
                                             lambda text: self._redact(text, spec))
