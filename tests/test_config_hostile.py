@@ -168,3 +168,33 @@ def test_the_cli_exits_2_at_once_for_a_header_with_a_line_break(tmp_path, capsys
     path = write(tmp_path, BASE + 'headers:\n  X-Team: "docs\\r\\nX-Injected: 1"\n')
     assert main(["check", str(path), "--allow-private"]) == 2
     assert "problem: headers.X-Team: a header value cannot hold line breaks" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("auth", "key"),
+    [
+        ({"auth_type": "api_key_header", "auth_config": {"header_name": "X Api Key"},
+          "credentials": {"api_key": "k-1234"}}, "auth_config.header_name"),
+        ({"auth_type": "bearer", "credentials": {"token": "tok-1234\r\nX-Injected: 1"}}, "credentials.token"),
+        ({"auth_type": "api_key_header", "auth_config": {"header_name": "X-Key"},
+          "credentials": {"api_key": "k-1234\n"}}, "credentials.api_key"),
+    ],
+)
+def test_header_auth_mistakes_are_named_at_load_time(auth, key):
+    with pytest.raises(ConfigError) as error:
+        load_config({"url": "https://api.example.com/items", **auth})
+    assert error.value.key == key
+    assert "1234" not in str(error.value)
+
+
+def test_a_bad_credential_passed_later_fails_at_once_without_showing_it(serve, clock):
+    from servers import ScriptedServer
+
+    server = serve(ScriptedServer(lambda request: {"items": [{"id": 1, "title": "t"}]}))
+    connector = RestApiConnector({"url": server.url("/items"), "content_fields": ["title"], "auth_type": "bearer"},
+                                 credentials={"token": "tok-1234\r\nX-Injected: 1"}, allow_private=True, clock=clock)
+    with pytest.raises(ConfigError) as error:
+        connector.probe()
+    assert "header name or value is malformed" in str(error.value)
+    assert "tok-1234" not in str(error.value)
+    assert server.requests == [] and clock.sleeps == []  # nothing sent, nothing retried

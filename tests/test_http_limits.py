@@ -156,3 +156,14 @@ def raw_deflate(data: bytes) -> bytes:
 
     compressor = zlib.compressobj(6, zlib.DEFLATED, -zlib.MAX_WBITS)
     return compressor.compress(data) + compressor.flush()
+
+
+def test_a_walk_over_a_dripping_source_fails_clearly_and_soon():
+    with HostileServer(drip_body(interval=0.05)) as server:
+        clock = FakeClock()
+        connector = RestApiConnector({"url": server.url, "content_fields": ["title"], "timeout": 0.3},
+                                     allow_private=True, clock=clock)
+        started = time.monotonic()
+        with pytest.raises(RetriesExhaustedError, match="no complete response within 0.3 s"):
+            list(connector.iter_documents())
+    assert time.monotonic() - started < 1.5

@@ -179,6 +179,7 @@ class SourceConfig:
         )
         config._check_detail_url()
         config._check_headers()
+        config._check_header_auth()
         return config
 
     # -- derived views ---------------------------------------------------------------------
@@ -268,6 +269,21 @@ class SourceConfig:
                                   "no spaces or colons)", key=key)
             if _HEADER_VALUE_BAD.search(value):
                 raise ConfigError("a header value cannot hold line breaks or other control characters", key=key)
+
+    def _check_header_auth(self) -> None:
+        """Auth that travels in a header: its name must be a header name, its secret one line."""
+        name = self.auth_config.get("header_name")
+        if self.auth_type == "api_key_header" and isinstance(name, str) and name.strip():
+            if not _HEADER_NAME.fullmatch(name.strip()):
+                raise ConfigError("not a valid HTTP header name (letters, digits and -_.!#$%&'*+^`|~ only; "
+                                  "no spaces or colons)", key="auth_config.header_name")
+        carried = {"bearer": ("token",), "api_key_header": ("api_key",)}  # basic is base64: any bytes go
+        for secret in carried.get(self.auth_type, ()):
+            value = self.credentials.get(secret)
+            if isinstance(value, str) and _HEADER_VALUE_BAD.search(value):
+                # The value is a secret: the message says what is wrong, never what it is.
+                raise ConfigError("holds a line break or control character (a trailing newline from a file?)",
+                                  key=f"credentials.{secret}")
 
     def _check_detail_url(self) -> None:
         if self.detail_url and "://" in self.detail_url:

@@ -143,6 +143,13 @@ class HttpClient:
                     return ApiResponse(status=status, headers=response.headers, url=str(final_url),
                                        data=data, request=spec, elapsed_s=self._clock.monotonic() - started,
                                        size_bytes=len(content), duplicate_keys=repeated)
+            except httpx.LocalProtocolError:
+                # h11 refused to write our own request (a header name with a space, a line break in
+                # a credential): sending it again cannot help. Its message quotes the header value
+                # escaped, which the redactor would not recognise as a secret, so it is not shown.
+                raise ConfigError("this request cannot be sent: a header name or value is malformed (a space in "
+                                  "a header name, or a line break or control character in a header value or "
+                                  f"credential?) [{self.describe(spec)}]", key="headers") from None
             except _TRANSIENT_FAULTS as exc:
                 failures += 1
                 reason = self._fault_reason(exc, spec)
