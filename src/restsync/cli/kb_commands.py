@@ -88,7 +88,7 @@ def run_sync(args: argparse.Namespace) -> int:
         overlap=timedelta(seconds=args.overlap), allow_private=allow_private(args), credentials=credentials,
     )
     progress = Progress(sys.stderr, label=f"sync {name}", interactive=False if args.quiet else None)
-    kb = _open_kb(args.kb, settings=_settings_changes(args))
+    kb = _open_kb(args.kb, settings=_settings_changes(args), allow_private=allow_private(args))
     try:
         add_source(kb, name, config)
         engine = SourceSync(kb, name, config, options,
@@ -154,7 +154,7 @@ def run_search(args: argparse.Namespace) -> int:
     if args.k < 1:
         raise ConfigError("must be at least 1", key="-k")
     filters = [parse_filter(text) for text in args.filter]
-    kb = _open_kb(args.kb, must_exist=True)
+    kb = _open_kb(args.kb, must_exist=True, allow_private=allow_private(args))
     try:
         _warn_unknown_filter_keys(kb, filters, args.source)
         options = {} if args.threshold is None else {"threshold": args.threshold}
@@ -280,7 +280,8 @@ def _settings_changes(args: argparse.Namespace) -> dict[str, Any]:
     return {key: value for key, value in changes.items() if value is not None}
 
 
-def _open_kb(path: str, *, must_exist: bool = False, settings: dict[str, Any] | None = None) -> Any:
+def _open_kb(path: str, *, must_exist: bool = False, settings: dict[str, Any] | None = None,
+             allow_private: bool = False) -> Any:
     """Open (sync: create) the knowledge base; reading commands never create an empty one by mistake.
     `settings` are changes over what the knowledge base already keeps."""
     from dataclasses import replace
@@ -291,7 +292,7 @@ def _open_kb(path: str, *, must_exist: bool = False, settings: dict[str, Any] | 
     if must_exist and not Path(path).is_dir():
         raise ConfigError(f"no knowledge base at {path}", key="--kb")
     try:
-        kb = KnowledgeBase.open(path)
+        kb = KnowledgeBase.open(path, allow_private=allow_private)
     except OSError as error:  # e.g. a path below a file: a usage problem, named as such
         raise ConfigError(f"cannot open a knowledge base at {path}: {error.strerror or error}", key="--kb") from None
     if not settings:
@@ -300,4 +301,4 @@ def _open_kb(path: str, *, must_exist: bool = False, settings: dict[str, Any] | 
         settings["chunk_overlap"] = None  # re-derived from the new size
     updated = replace(kb.settings, **settings)
     kb.close()
-    return KnowledgeBase.open(path, settings=updated)
+    return KnowledgeBase.open(path, settings=updated, allow_private=allow_private)

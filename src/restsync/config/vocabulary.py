@@ -31,7 +31,7 @@ TOP_LEVEL_KEYS = frozenset({
     "field_default_values", "content_template", "batch_size", "max_pages", "request_delay",
     # restsync extensions
     "poll_time_format", "title_field", "link_field", "link_template", "detail_url",
-    "concurrency", "requests_per_second", "timeout", "source_id",
+    "concurrency", "requests_per_second", "timeout", "max_response_mb", "source_id",
 })  # fmt: skip
 
 PAGINATION_KEYS = frozenset({

@@ -25,6 +25,7 @@ from restsync.document import Document
 from restsync.errors import InvalidResponseError
 from restsync.extraction.items import ItemSelection, detect_items, select_items
 from restsync.http import HttpClient
+from restsync.http.limits import MB
 from restsync.http.redact import is_sensitive_name
 from restsync.http.request import ApiResponse, RequestSpec, merge_query, query_pairs, remove_query_params
 from restsync.mapping.mapper import DocumentMapper
@@ -255,6 +256,7 @@ class RestApiConnector:
             secrets=secrets,
             on_wait=self._waiting,
             credential_origin=self.config.url,
+            max_response_bytes=int(self.config.max_response_mb * MB),
         )
 
     def _secret_values(self) -> list[str]:

@@ -26,8 +26,10 @@ _MIN_CANDIDATES = 20
 
 
 class KnowledgeBase:
-    def __init__(self, store: Store, kb_id: str, settings: KBSettings, embedder: Embedder | None, clock: Clock):
+    def __init__(self, store: Store, kb_id: str, settings: KBSettings, embedder: Embedder | None, clock: Clock,
+                 *, allow_private: bool = False):
         self._store = store
+        self._allow_private = allow_private  # may the embedding endpoint be a private/loopback host
         self.id = kb_id
         self.settings = settings
         self._embedder = embedder
@@ -42,6 +44,7 @@ class KnowledgeBase:
         embedder: Embedder | None = None,
         settings: KBSettings | None = None,
         clock: Clock | None = None,
+        allow_private: bool = False,
     ) -> KnowledgeBase:
         """Open the knowledge base in directory `path`, creating it on first open. Settings
         persist with it; passing new ones updates them (the embedder only while it is empty)."""
@@ -68,12 +71,13 @@ class KnowledgeBase:
             )
         if effective != stored:
             store.set_meta("settings", json.dumps(effective.to_dict()))
-        return cls(store, kb_id, effective, embedder, clock or SystemClock())
+        return cls(store, kb_id, effective, embedder, clock or SystemClock(), allow_private=allow_private)
 
     @property
     def embedder(self) -> Embedder:
         if self._embedder is None:  # built on first need: state access never loads a model
-            self._embedder = build_embedder(self.settings.embedder, url=self.settings.embedding_url)
+            self._embedder = build_embedder(self.settings.embedder, url=self.settings.embedding_url,
+                                            allow_private=self._allow_private)
         return self._embedder
 
     @property
