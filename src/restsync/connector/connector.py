@@ -55,7 +55,7 @@ class RestApiConnector:
         if credentials:
             self._credentials.update(credentials)
         self._client: HttpClient | None = None
-        self._mapper = DocumentMapper(self.config, self.config.namespace)
+        self._mapper = DocumentMapper(self.config, self.config.namespace, secrets=self._secret_values())
         self.report = WalkReport()
         # Called after every page with the running report (CLI progress bars, server status).
         self.on_progress: Callable[[WalkReport], None] | None = None
@@ -121,7 +121,7 @@ class RestApiConnector:
         response = client.send(request)
         selection = select_items(response.data, self.config.items_path)
         paginator.update_state(response, selection.items)
-        mapper = DocumentMapper(self.config, self.config.namespace)
+        mapper = DocumentMapper(self.config, self.config.namespace, secrets=self._secret_values())
         documents = mapper.map_many(selection.items)
         warnings = list(self.config.warnings) + list(mapper.warnings())
         if selection.dropped:
@@ -163,7 +163,7 @@ class RestApiConnector:
                 "no {poll_start}/{poll_end} placeholder in url, query_params or request_body: "
                 "every page is fetched and the time window is applied here"
             )
-        self._mapper = mapper = DocumentMapper(config, config.namespace)
+        self._mapper = mapper = DocumentMapper(config, config.namespace, secrets=self._secret_values())
         walker = PageWalker(
             self._fetch,
             build_paginator(config),

@@ -458,14 +458,14 @@ def _check_files(directory: Path, database: Path, vectors: Path, read_only: bool
         if path.is_dir():
             raise DamagedKnowledgeBaseError(f"{path} is a directory, not the knowledge base's {path.name} file")
     if not database.exists():
-        if read_only:
-            raise KnowledgeBaseError(f"no knowledge base in {directory} (no {database.name})")
         if vectors.exists() and vectors.stat().st_size:
             raise DamagedKnowledgeBaseError(
                 f"{directory} holds a vector file ({vectors.name}) but no database ({database.name}): the database "
                 f"was deleted or moved. Restore {database.name}, or move {vectors.name} away to start a new "
                 "knowledge base here"
             )
+        if read_only:
+            raise KnowledgeBaseError(f"no knowledge base in {directory} (no {database.name})")
     if read_only:
         return
     if not os.access(directory, os.W_OK):

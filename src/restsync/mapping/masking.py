@@ -1,0 +1,66 @@
+"""Secrets an API echoes into item fields are masked before a document exists.
+
+An API may echo the request into its items (a debug field, a signed link, a webhook URL with
+the key in it). The source config already knows its secrets (`SourceConfig.secret_values()`
+plus credentials given at run time); whatever the mapper takes from an item passes through
+here, so documents, chunks, the keyword index, `fetch` output and search hits never hold them.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from collections.abc import Iterable
+from typing import Any
+from urllib.parse import quote, quote_plus
+
+from restsync.http.redact import MASK, MIN_SUBSTRING_SECRET
+
+
+class SecretMasker:
+    """Masks each secret wherever it appears in a text, in the forms a response may carry it
+    (raw, percent-encoded, JSON- or HTML-escaped). A secret shorter than MIN_SUBSTRING_SECRET
+    is masked only as a whole value: as a substring it would garble ordinary words."""
+
+    def __init__(self, secrets: Iterable[str]):
+        values = {secret for secret in secrets if isinstance(secret, str) and secret.strip()}
+        forms: list[str] = []
+        for secret in sorted(values, key=len, reverse=True):  # a secret holding another goes first
+            if len(secret) >= MIN_SUBSTRING_SECRET:
+                forms += _forms_of(secret)
+        self._forms = [form for form in dict.fromkeys(forms) if len(form) >= MIN_SUBSTRING_SECRET]
+        self._whole = frozenset(values) | frozenset(value.strip() for value in values)
+
+    def __bool__(self) -> bool:
+        return bool(self._whole)
+
+    def text(self, text: str) -> str:
+        if text in self._whole or text.strip() in self._whole:
+            return MASK
+        for form in self._forms:
+            if form in text:
+                text = text.replace(form, MASK)
+        return text
+
+    def value(self, value: Any) -> Any:
+        """A JSON value (metadata) with every string, key and number that holds a secret masked."""
+        if isinstance(value, str):
+            return self.text(value)
+        if isinstance(value, dict):
+            return {self.text(key) if isinstance(key, str) else key: self.value(item) for key, item in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [self.value(item) for item in value]
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and str(value) in self._whole:
+            return MASK  # a numeric key or PIN echoed back as a number
+        return value
+
+
+def _forms_of(secret: str) -> list[str]:
+    return [
+        secret,
+        quote(secret, safe=""),
+        quote_plus(secret, safe=""),
+        json.dumps(secret, ensure_ascii=False)[1:-1],
+        json.dumps(secret)[1:-1],
+        html.escape(secret),
+    ]
