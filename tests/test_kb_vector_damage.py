@@ -179,3 +179,16 @@ def test_cli_status_reports_damage_search_refuses_and_sync_repairs(tmp_path, cap
         assert json.loads(out)["vectors"]["ok"]
         _, after, _ = run_cli(capsys, "search", "Article 4", "--kb", str(kb), "--json", "--vector-weight", "1")
         assert json.loads(after) == json.loads(before)
+
+
+def test_deleting_documents_of_a_damaged_knowledge_base_keeps_the_damage_visible(filled):
+    """Zeroing released rows past the end used to grow the file and hide what was missing."""
+    path, _ = filled
+    truncate_vectors(path)
+    with open_kb(path) as kb:
+        size = (path / VECTOR_FILE).stat().st_size
+        kb.delete_source("src")
+        assert (path / VECTOR_FILE).stat().st_size == size
+        kb.upsert_documents("src", documents()[:2], run_id=kb.start_run("src", "full"))
+        assert kb.vector_health().ok
+        assert kb.search("All about the walrus", k=1, vector_weight=1.0)[0].document_id == "walrus"

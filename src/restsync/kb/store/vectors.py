@@ -72,8 +72,12 @@ class VectorFile:
             return
         blank = bytes(self.row_bytes)
         with self._lock, open(self.path, "r+b") as handle:
+            present = os.fstat(handle.fileno()).st_size // self.row_bytes
             for row in rows:
-                os.pwrite(handle.fileno(), blank, row * self.row_bytes)
+                # A row past the end (a truncated file) stays missing: writing it would grow the
+                # file with zeros and hide the damage from the consistency check.
+                if row < present:
+                    os.pwrite(handle.fileno(), blank, row * self.row_bytes)
 
     def matrix(self) -> np.ndarray:
         """Read-only memory map of all rows, remapped when the file has grown."""
