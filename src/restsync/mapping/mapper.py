@@ -185,7 +185,7 @@ class DocumentMapper:
                     value = _dates_as_text(value)
             metadata[field.path] = value
         if self._masker:
-            metadata = self._masker.value(metadata)
+            metadata = self._masker.fields(metadata)
         if has_non_finite(metadata):
             first = next(key for key, value in metadata.items() if has_non_finite(value))
             self._count("non_finite", first)

@@ -29,30 +29,38 @@ class SecretMasker:
             if len(secret) >= MIN_SUBSTRING_SECRET:
                 forms += _forms_of(secret)
         self._forms = [form for form in dict.fromkeys(forms) if len(form) >= MIN_SUBSTRING_SECRET]
+        self._shortest = min((len(form) for form in self._forms), default=0)
         self._whole = frozenset(values) | frozenset(value.strip() for value in values)
+        # Only a secret that reads as a number can come back as one (a PIN, a numeric key).
+        self._numeric = any(value.strip().lstrip("-").replace(".", "", 1).isdigit() for value in values)
 
     def __bool__(self) -> bool:
         return bool(self._whole)
 
     def text(self, text: str) -> str:
-        if text in self._whole or text.strip() in self._whole:
+        if text in self._whole:
             return MASK
-        for form in self._forms:
-            if form in text:
-                text = text.replace(form, MASK)
+        if self._forms and len(text) >= self._shortest:
+            for form in self._forms:
+                if form in text:
+                    text = text.replace(form, MASK)
         return text
 
     def value(self, value: Any) -> Any:
-        """A JSON value (metadata) with every string, key and number that holds a secret masked."""
-        if isinstance(value, str):
+        """A JSON value with every string, object key and number that holds a secret masked."""
+        if type(value) is str:
             return self.text(value)
         if isinstance(value, dict):
-            return {self.text(key) if isinstance(key, str) else key: self.value(item) for key, item in value.items()}
+            return {self.text(key) if type(key) is str else key: self.value(item) for key, item in value.items()}
         if isinstance(value, (list, tuple)):
             return [self.value(item) for item in value]
-        if isinstance(value, (int, float)) and not isinstance(value, bool) and str(value) in self._whole:
-            return MASK  # a numeric key or PIN echoed back as a number
+        if self._numeric and isinstance(value, (int, float)) and not isinstance(value, bool) and str(value) in self._whole:
+            return MASK
         return value
+
+    def fields(self, metadata: dict[str, Any]) -> dict[str, Any]:
+        """Metadata with its values masked; its top-level keys are config field paths, not item data."""
+        return {key: self.value(value) for key, value in metadata.items()}
 
 
 def _forms_of(secret: str) -> list[str]:
