@@ -131,3 +131,17 @@ def test_a_short_secret_is_masked_only_as_a_whole_value():
                                          "metadata_fields": ["pin"]}), secrets=["abc"])
     doc = mapper.map({"id": 1, "body": "The abcde of it", "pin": "abc"})
     assert doc.content == "The abcde of it" and doc.metadata == {"pin": "***"}
+
+
+def test_an_env_base_url_is_where_links_point_not_a_secret(api):
+    """`url: ${API_BASE}/items` keeps the host out of the file, not a credential: links built from
+    it stay whole. A token in the same config is still masked."""
+    base = api.url.rsplit("/api/items", 1)[0]
+    config = load_config(
+        {"url": "${API_BASE}/api/items", "auth_type": "bearer", "credentials": {"token": "${ECHO}"},
+         "id_field": "id", "content_fields": ["body"], "link_template": base + "/a/{id}?k={slug}"},
+        env={"API_BASE": base, "ECHO": TOKEN},
+    )
+    doc = DocumentMapper(config, config.namespace).map(echoing_item())
+    assert doc.link == base + "/a/1?k=***"
+    assert_masked(doc.content + doc.link)

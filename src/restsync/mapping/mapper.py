@@ -17,7 +17,7 @@ from restsync.document import Document, format_utc, has_non_finite, json_safe
 from restsync.extraction.fieldpath import FieldPath, apply_type_hint, canonical_hint, compile_field_path
 from restsync.mapping.html import html_to_text
 from restsync.mapping.ids import document_id, fallback_raw_id
-from restsync.mapping.masking import SecretMasker
+from restsync.mapping.masking import SecretMasker, document_secrets
 from restsync.mapping.template import CompiledTemplate, TemplateError, compile_template, value_text
 from restsync.mapping.timestamps import parse_timestamp
 
@@ -50,12 +50,9 @@ class DocumentMapper:
     def __init__(self, config: Any, namespace: str | None = None, *, secrets: Iterable[str] | None = None):
         """`config` is a SourceConfig (or anything with its mapping attributes). `namespace` None
         gives RAGFlow's exact ids (`hash128("rest_api:" + raw_id)`); a string keeps sources apart.
-        `secrets`: values masked wherever an item echoes them (default: the config's own secrets)."""
+        `secrets`: values masked wherever an item echoes them (default: `document_secrets(config)`)."""
         self.namespace = namespace
-        if secrets is None:
-            secret_values = getattr(config, "secret_values", None)
-            secrets = secret_values() if callable(secret_values) else ()
-        self._masker = SecretMasker(secrets)
+        self._masker = SecretMasker(document_secrets(config) if secrets is None else secrets)
         hints: Mapping[str, str] = getattr(config, "field_type_hints", None) or {}
         defaults: Mapping[str, Any] = getattr(config, "field_default_values", None) or {}
 

@@ -12,7 +12,7 @@ import html
 import json
 from collections.abc import Iterable
 from typing import Any
-from urllib.parse import quote, quote_plus
+from urllib.parse import quote, quote_plus, urlsplit
 
 from restsync.http.redact import MASK, MIN_SUBSTRING_SECRET
 
@@ -61,6 +61,39 @@ class SecretMasker:
     def fields(self, metadata: dict[str, Any]) -> dict[str, Any]:
         """Metadata with its values masked; its top-level keys are config field paths, not item data."""
         return {key: self.value(value) for key, value in metadata.items()}
+
+
+def document_secrets(config: Any, extra: Iterable[str] = ()) -> list[str]:
+    """What to mask in documents: every secret the config knows (`secret_values()`) and `extra`
+    (credentials given at run time), except a `${ENV}` value that only says where the API lives
+    (a base URL or host kept out of the file): links are built from it, and it is no credential."""
+    secret_values = getattr(config, "secret_values", None)
+    known = list(secret_values()) if callable(secret_values) else []
+    location = _api_location(getattr(config, "url", None) or "")
+    credentials = {value for value in (getattr(config, "credentials", None) or {}).values() if isinstance(value, str)}
+    env_values = set(getattr(config, "env_values", ()) or ())
+    kept = [
+        value for value in known
+        if value in credentials or value not in env_values or not _is_location(value, location)
+    ]
+    return [*kept, *(value for value in extra if isinstance(value, str) and value)]
+
+
+def _api_location(url: str) -> tuple[str, str]:
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return "", ""
+    host = parts.hostname or ""
+    return url, f"{host}:{port}" if port else host
+
+
+def _is_location(value: str, location: tuple[str, str]) -> bool:
+    url, host = location
+    if not value or "@" in value:  # user info holds credentials
+        return False
+    return (("://" in value and url.startswith(value)) or value in (host, host.split(":")[0])) and bool(url)
 
 
 def _forms_of(secret: str) -> list[str]:
