@@ -15,16 +15,16 @@ from typing import Any, Callable, Iterator, Sequence
 from urllib.parse import quote
 
 import numpy as np
-from sqlalchemy import Connection, bindparam, case, create_engine, delete, event, func, insert, select, update
+from sqlalchemy import Connection, case, create_engine, delete, event, func, insert, select, update
 from sqlalchemy.pool import QueuePool
 
 from restsync.document import json_safe
 from restsync.errors import DamagedKnowledgeBaseError, KnowledgeBaseError
-from restsync.kb.chunking import embedding_text
 from restsync.kb.filters import metadata_rows
 from restsync.kb.store import schema
 from restsync.kb.store.base import Candidate, DocumentRecord, SearchRequest, VectorHealth
 from restsync.kb.store.chunk_map import bump_generation
+from restsync.kb.store.consistency import damaged_vectors, repair_missing_vectors, vector_health
 from restsync.kb.store.failures import read_only as read_only_error
 from restsync.kb.store.failures import translated
 from restsync.kb.store.locks import SourceLock
@@ -35,7 +35,6 @@ from restsync.kb.types import RunInfo, SourceInfo
 DATABASE_FILE = "kb.sqlite"
 VECTOR_FILE = "vectors.f32"
 _BATCH = 500  # rows per IN (...) list: well under SQLite's variable limit
-_REPAIR_BATCH = 256  # texts re-embedded per call while repairing the vector file
 _RELEASED = "restsync_released_vector_rows"
 
 
@@ -137,51 +136,14 @@ class SqliteStore:
 
     def _vector_health(self, conn: Connection) -> VectorHealth:
         self._learn_dimension(conn)
-        chunks = schema.chunks.c
-        highest = conn.scalar(select(func.max(chunks.vec_row)))
-        needed = 0 if highest is None else int(highest) + 1
-        rows = self.vectors.rows()
-        missing = 0
-        if needed > rows:
-            missing = conn.scalar(select(func.count()).select_from(schema.chunks).where(chunks.vec_row >= rows)) or 0
-        return VectorHealth(rows_in_file=rows, rows_referenced=needed, chunks_missing=int(missing), path=str(self.vectors.path))
+        return vector_health(conn, self.vectors)
 
     def repair_vectors(self, embed: Callable[[list[str]], np.ndarray]) -> int:
-        """Re-embed, from their stored text, the chunks whose vectors the file lacks (truncated or
-        deleted), append them and point the chunks at the new rows; returns how many texts were
-        embedded. One write transaction: no writer can append over the gap meanwhile."""
-        chunks = schema.chunks.c
+        """Re-embed the chunks whose vectors the file lacks, in one write transaction (so no
+        writer appends over the gap meanwhile); returns how many texts were embedded."""
         with self._write() as conn:
             self._learn_dimension(conn)
-            rows = self.vectors.rows()
-            damaged = conn.execute(select(chunks.chunk_key, chunks.vec_row).where(chunks.vec_row >= rows)).all()
-            if not damaged:
-                return 0
-            keys_by_row: dict[int, list[int]] = {}
-            for chunk_key, vec_row in damaged:
-                keys_by_row.setdefault(vec_row, []).append(chunk_key)
-            old_rows = sorted(keys_by_row)
-            remap: list[dict[str, int]] = []
-            for start in range(0, len(old_rows), _REPAIR_BATCH):
-                batch = old_rows[start : start + _REPAIR_BATCH]
-                firsts = [keys_by_row[row][0] for row in batch]
-                texts = {
-                    key: embedding_text(title, text)
-                    for key, title, text in conn.execute(
-                        select(chunks.chunk_key, chunks.title, chunks.text).where(chunks.chunk_key.in_(firsts))
-                    )
-                }
-                first = self.vectors.append(np.asarray(embed([texts[key] for key in firsts]), dtype=np.float32))
-                for offset, row in enumerate(batch):
-                    remap += [{"key": key, "row": first + offset} for key in keys_by_row[row]]
-            conn.execute(
-                update(schema.chunks).where(chunks.chunk_key == bindparam("key")).values(vec_row=bindparam("row")),
-                remap,
-            )
-            bump_generation(conn)
-            if self.get_meta_in(conn, "vector_dim") is None:
-                conn.execute(insert(schema.meta).values(key="vector_dim", value=str(self.vectors.dimension)))
-            return len(old_rows)
+            return repair_missing_vectors(conn, self.vectors, embed)
 
     # -- meta and sources ----------------------------------------------------------------
     def get_meta(self, key: str) -> str | None:
@@ -440,14 +402,6 @@ class SqliteStore:
             live.update(conn.scalars(select(schema.chunks.c.vec_row).where(schema.chunks.c.vec_row.in_(batch))))
         conn.commit()  # end the autobegun read
         self.vectors.zero([row for row in candidates if row not in live])
-
-
-def damaged_vectors(directory: Path, health: VectorHealth) -> DamagedKnowledgeBaseError:
-    return DamagedKnowledgeBaseError(
-        f"the vector file {health.path} lacks the vectors of {health.chunks_missing} chunks "
-        f"(it holds {health.rows_in_file} rows, the chunks use {health.rows_referenced}): it was truncated or deleted; "
-        f"sync any source into {directory} to re-embed them from the stored text"
-    )
 
 
 def _check_files(directory: Path, database: Path, vectors: Path, read_only: bool) -> None:
