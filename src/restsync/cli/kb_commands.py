@@ -19,8 +19,8 @@ from restsync.cli.common import (
     add_global_flags, add_source_arguments, allow_private, load_source, read_credentials_file,
 )
 from restsync.cli.output import write_json
-from restsync.document import json_safe
 from restsync.cli.progress import Progress
+from restsync.document import json_safe
 from restsync.errors import ConfigError
 from restsync.sync.engine import DEFAULT_MAX_PRUNE_SHARE, DEFAULT_OVERLAP, SourceSync, SyncOptions
 from restsync.sync.result import PARTIAL, TRUNCATED, SyncResult
@@ -163,7 +163,6 @@ def _register_search(subparsers: Any) -> None:
 
 def run_search(args: argparse.Namespace) -> int:
     from restsync.kb import parse_filter
-
     from restsync.kb.knowledge_base import MAX_K
 
     if not 1 <= args.k <= MAX_K:
