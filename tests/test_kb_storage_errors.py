@@ -19,7 +19,7 @@ from restsync.clock import FakeClock
 from restsync.document import Document
 from restsync.errors import DiskFullError
 from restsync.kb import HashingEmbedder, KBSettings, KnowledgeBase
-from restsync.kb.store.sqlite import DATABASE_FILE
+from restsync.kb.store.sqlite import DATABASE_FILE, VECTOR_FILE
 from restsync.kb.store.vectors import VectorFile
 from test_sync_support import ItemsApi, source_config
 
@@ -68,13 +68,19 @@ def test_a_damaged_database_file_is_named_by_sync(tmp_path, capsys):
     assert status == 1 and "internal error" not in err and "damaged" in err
 
 
+@pytest.mark.parametrize("name", [DATABASE_FILE, VECTOR_FILE])
 @pytest.mark.parametrize("command", [["status"], ["search", "cobalt"]])
-def test_a_directory_where_the_database_belongs_is_named(tmp_path, capsys, command):
-    kb = tmp_path / "kb"
-    (kb / DATABASE_FILE).mkdir(parents=True)
+def test_a_directory_where_a_file_belongs_is_named(tmp_path, capsys, command, name):
+    kb = new_kb(tmp_path / "kb")
+    if name == VECTOR_FILE:
+        (kb / name).unlink()
+    else:
+        for leftover in kb.glob(name + "*"):
+            leftover.unlink()
+    (kb / name).mkdir()
     status, _, err = run_cli(capsys, *command, "--kb", str(kb))
     assert status == 1 and "internal error" not in err
-    assert "is a directory" in err and DATABASE_FILE in err
+    assert "is a directory" in err and name in err
 
 
 @pytest.fixture
