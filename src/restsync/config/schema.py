@@ -30,6 +30,7 @@ from restsync.config.vocabulary import (
     METHODS,
     PAGINATION_TYPES,
     POLL_TIME_FORMATS,
+    RESPONSE_FORMATS,
     TOP_LEVEL_KEYS,
     report_unknown_keys,
 )
@@ -76,6 +77,7 @@ class SourceConfig:
     requests_per_second: float | None = None
     timeout: float = DEFAULT_TIMEOUT
     source_id: str | None = None
+    response_format: str = "auto"
     warnings: list[str] = field(default_factory=list, compare=False)
     # Values that came from `${ENV}` substitution (set by the loader): secrets wherever they sit.
     env_values: tuple[str, ...] = field(default=(), compare=False)
@@ -155,6 +157,7 @@ class SourceConfig:
                 DEFAULT_TIMEOUT,
             ),
             source_id=coerce.optional_str(raw.get("source_id"), "source_id"),
+            response_format=coerce.choice(raw.get("response_format"), "response_format", RESPONSE_FORMATS, "auto"),
             warnings=warnings,
         )
         config._check_detail_url()
@@ -229,6 +232,7 @@ class SourceConfig:
             "requests_per_second": self.requests_per_second,
             "timeout": self.timeout,
             "source_id": self.source_id,
+            "response_format": self.response_format,
         }
 
     def __repr__(self) -> str:  # the generated repr would print credentials

@@ -253,6 +253,7 @@ class RestApiConnector:
             secrets=secrets,
             on_wait=self._waiting,
             credential_origin=self.config.url,
+            response_format=self.config.response_format,
         )
 
     def _secret_values(self) -> list[str]:

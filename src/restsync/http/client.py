@@ -25,7 +25,8 @@ from restsync.errors import (
     RetriesExhaustedError,
     SourceError,
 )
-from restsync.http.body import NotJsonError, TruncatedBodyError, decode_json_body, describe_not_json
+from restsync.http.body import NotJsonError, TruncatedBodyError
+from restsync.http.formats import ACCEPT, decode_body, describe_unreadable
 from restsync.http.pacing import RatePacer
 from restsync.http.redact import SENSITIVE_QUERY_PARAMS, Redactor, is_sensitive_name, secret_parts
 from restsync.http.request import ApiResponse, RequestSpec
@@ -62,8 +63,9 @@ class HttpClient:
                  retry: RetryPolicy | None = None, requests_per_second: float | None = None,
                  transport: httpx.BaseTransport | None = None, max_connections: int = 16,
                  secrets: Iterable[str] = (), on_wait: WaitListener | None = None,
-                 credential_origin: str | None = None):
+                 credential_origin: str | None = None, response_format: str | None = None):
         self._on_wait = on_wait
+        self._response_format = response_format  # None/auto: by Content-Type (see http/formats.py)
         # Credentials belong to the configured API's origin. A next-page URL the server names on
         # another origin is fetched without them, exactly like a cross-origin redirect.
         self._credential_origin = _origin(httpx.URL(credential_origin)) if credential_origin else None
@@ -78,7 +80,7 @@ class HttpClient:
             transport = httpx.HTTPTransport(limits=limits)
         self._client = httpx.Client(
             transport=GuardedTransport(transport, self._guard, close_inner=owns_transport),
-            headers={**DEFAULT_HEADERS, **(headers or {})},
+            headers={**DEFAULT_HEADERS, **_accept(response_format), **(headers or {})},
             timeout=timeout,
             follow_redirects=False,  # followed here, so every hop is checked and stripped
             trust_env=False,  # env proxies would be mounted beside the guarded transport
@@ -106,8 +108,9 @@ class HttpClient:
                 status = response.status_code
                 if 200 <= status < 300:
                     content = response.content
+                    data = decode_body(content, response.headers.get("content-type"), self._response_format)
                     return ApiResponse(status=status, headers=response.headers, url=str(final_url),
-                                       data=decode_json_body(content), request=spec,
+                                       data=data, request=spec,
                                        elapsed_s=self._clock.monotonic() - started, size_bytes=len(content))
             except _TRANSIENT_FAULTS as exc:
                 failures += 1
@@ -119,8 +122,8 @@ class HttpClient:
                 self._pause(wait, spec, f"{reason}, retry {failures} of {retries} in {_seconds(wait)}")
                 continue
             except NotJsonError as exc:
-                message = describe_not_json(response.content, response.headers.get("content-type"), str(exc),
-                                            lambda text: self._redact(text, spec))
+                message = describe_unreadable(exc, response.content, response.headers.get("content-type"),
+                                              lambda text: self._redact(text, spec))
                 raise InvalidResponseError(message, request=self.describe(spec), status=status) from None
             except BlockedAddressError as exc:
                 raise BlockedAddressError(self._blocked_message(exc, self.describe(spec))) from None
@@ -284,6 +287,10 @@ def _spec_secrets(spec: RequestSpec) -> list[str]:
             if isinstance(value, str) and is_sensitive_name(str(name)):
                 found.extend(secret_parts(value))
     return found
+
+
+def _accept(response_format: str | None) -> dict[str, str]:
+    return {"Accept": ACCEPT[response_format]} if response_format in ACCEPT else {}
 
 
 def _wait_source(status: int, verdict: Verdict) -> str:
