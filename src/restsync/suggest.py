@@ -38,13 +38,16 @@ class Suggestion:
     config: dict[str, Any]
     notes: dict[str, str] = field(default_factory=dict)  # config key -> what it was inferred from
     warnings: list[str] = field(default_factory=list)
+    origin: str = "one response"  # what the suggestion was inferred from, for the header line
+    remarks: list[str] = field(default_factory=list)  # further header lines (a live check's findings)
 
     def choose(self, key: str, value: Any, note: str) -> None:
         self.config[key] = value
         self.notes[key] = note
 
     def to_yaml(self) -> str:
-        lines = ["# Suggested by `restsync suggest` from one response; review, then run `restsync check`."]
+        lines = [f"# Suggested by `restsync suggest` from {self.origin}; review, then run `restsync check`."]
+        lines += [f"# {remark}" for remark in self.remarks]
         lines += [f"# WARNING: {warning}" for warning in self.warnings]
         for key, value in self.config.items():
             if key in self.notes:
