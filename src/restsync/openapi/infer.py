@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from typing import Any, Iterable, Mapping
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from restsync.errors import ConfigError
 from restsync.openapi.endpoints import Endpoint, parameter_schema
@@ -57,13 +57,16 @@ def normalise(name: str) -> str:
     return name.lower().replace("_", "").replace("-", "")
 
 
+_NAME_LEAVES = {normalise(name) for name in NAME_LEAVES}  # displayName as well as display_name
+
+
 def infer_config(spec: Spec, endpoint: Endpoint, *, server: str | None = None) -> Suggestion:
     """The suggested config for `endpoint`, with notes and warnings (see `Suggestion.to_yaml`)."""
     suggestion = Suggestion(config={}, origin=f"the OpenAPI description ({endpoint.label})")
     base = _base_url(spec, endpoint, server, suggestion)
     suggestion.choose("url", base.rstrip("/") + endpoint.path, suggestion.notes.pop("url"))
     suggestion.config["method"] = "GET"
-    _auth(spec, endpoint, suggestion, env_prefix(base, spec))
+    _auth(spec, endpoint, suggestion, env_prefix(base, spec), base)
     query = _query_params(spec, endpoint, suggestion)
     if endpoint.items_path != "$":
         suggestion.choose("items_path", endpoint.items_path,
@@ -147,7 +150,7 @@ def env_prefix(base_url: str, spec: Spec) -> str:
 
 # -- auth -----------------------------------------------------------------------------------------
 
-def _auth(spec: Spec, endpoint: Endpoint, suggestion: Suggestion, prefix: str) -> None:
+def _auth(spec: Spec, endpoint: Endpoint, suggestion: Suggestion, prefix: str, base: str) -> None:
     doc = spec.document
     schemes = (doc.get("securityDefinitions") if spec.is_swagger2 else
                (doc.get("components") or {}).get("securitySchemes")) or {}
@@ -170,7 +173,8 @@ def _auth(spec: Spec, endpoint: Endpoint, suggestion: Suggestion, prefix: str) -
             continue  # several schemes at once (key + secret headers): only as a last resort below
         name, scopes = next(iter(requirement.items()))
         scheme = spec.deref(schemes.get(name))
-        if isinstance(scheme, Mapping) and _apply_scheme(spec, name, scheme, scopes or [], suggestion, prefix, why):
+        if isinstance(scheme, Mapping) and _apply_scheme(spec, name, scheme, scopes or [], suggestion, prefix, why,
+                                                         base):
             return
         unsupported.append(str(name))
     suggestion.warnings.append(f"no supported auth scheme among {', '.join(unsupported) or 'the requirements'}: "
@@ -178,7 +182,7 @@ def _auth(spec: Spec, endpoint: Endpoint, suggestion: Suggestion, prefix: str) -
 
 
 def _apply_scheme(spec: Spec, name: str, scheme: Mapping[str, Any], scopes: list, suggestion: Suggestion,
-                  prefix: str, why: str) -> bool:
+                  prefix: str, why: str, base: str) -> bool:
     kind = str(scheme.get("type") or "").lower()
     location = str(scheme.get("in") or "").lower()
     http_scheme = str(scheme.get("scheme") or "").lower()
@@ -200,14 +204,14 @@ def _apply_scheme(spec: Spec, name: str, scheme: Mapping[str, Any], scopes: list
         suggestion.choose("auth_type", "basic", f"{source}: HTTP basic auth")
         _credentials(suggestion, {"username": f"{prefix}_USERNAME", "password": f"{prefix}_PASSWORD"})
     elif kind == "oauth2":
-        return _oauth2(spec, scheme, scopes, suggestion, prefix, source)
+        return _oauth2(spec, scheme, scopes, suggestion, prefix, source, base)
     else:
         return False
     return True
 
 
 def _oauth2(spec: Spec, scheme: Mapping[str, Any], scopes: list, suggestion: Suggestion, prefix: str,
-            source: str) -> bool:
+            source: str, base: str) -> bool:
     if spec.is_swagger2:
         flow = str(scheme.get("flow") or "")
         flows = {"clientCredentials" if flow == "application" else flow: scheme}
@@ -216,7 +220,9 @@ def _oauth2(spec: Spec, scheme: Mapping[str, Any], scopes: list, suggestion: Sug
     client = flows.get("clientCredentials")
     if isinstance(client, Mapping) and client.get("tokenUrl"):
         suggestion.choose("auth_type", "oauth2_client_credentials", f"{source}: OAuth2 client-credentials flow")
-        auth_config = {"token_url": spec.resolve_url(str(client["tokenUrl"])), "client_id": f"${{{prefix}_CLIENT_ID}}"}
+        # A relative token URL is relative to the server (OpenAPI: URLs resolve against the Server Object).
+        token_url = urljoin(base if base.endswith("/") else base + "/", str(client["tokenUrl"]))
+        auth_config = {"token_url": token_url, "client_id": f"${{{prefix}_CLIENT_ID}}"}
         if scopes:
             auth_config["scope"] = " ".join(str(s) for s in scopes)
         suggestion.config["auth_config"] = auth_config
@@ -457,6 +463,8 @@ def _fields(spec: Spec, endpoint: Endpoint, suggestion: Suggestion) -> None:
     content = [f for f in fields if f.path not in used and _is_content(f)]
     content.sort(key=lambda f: (CONTENT_NAMES.index(f.leaf) if f.leaf in CONTENT_NAMES else len(CONTENT_NAMES),
                                 f.path.count(".")))
+    if any(not f.nested for f in content):
+        content = [f for f in content if not f.nested]  # a category's description is not the item's text
     content = _one_per_variant(content)[:3]
     content_paths = ([title.path] if title else []) + [f.path for f in content]
     if content_paths:
@@ -465,10 +473,14 @@ def _fields(spec: Spec, endpoint: Endpoint, suggestion: Suggestion) -> None:
         used.update(content_paths)
     else:
         suggestion.warnings.append("no text property found for content_fields: set them by hand")
-    stamp = (_pick(fields, UPDATED_NAMES, _is_time) or _pick(fields, CREATED_NAMES, _is_time)
-             or next((f for f in fields if _is_time(f) and not f.nested), None))
+    by_depth = sorted(fields, key=lambda f: f.path.count("."))
+    stamp = (_pick(fields, UPDATED_NAMES, _is_time)
+             or next((f for f in by_depth if _is_time(f) and re.search("updat|modif|edited", f.leaf)), None)
+             or _pick(fields, CREATED_NAMES, _is_time)
+             or next((f for f in by_depth if _is_time(f) and not f.nested), None))
     if stamp:
-        kind = "last-update" if stamp.leaf in UPDATED_NAMES else "creation (no last-update property found)"
+        kind = "last-update" if stamp.leaf in UPDATED_NAMES or re.search("updat|modif|edited", stamp.leaf) \
+            else "creation (no last-update property found)"
         suggestion.choose("poll_timestamp_field", stamp.path, f"'{stamp.path}' ({stamp.describe()}) is a {kind} time")
         used.add(stamp.path)
     link = _pick(fields, LINK_NAMES, lambda f: f.type == "string" and (f.format in ("uri", "url") or
@@ -532,7 +544,7 @@ def _metadata_rank(f: SchemaField) -> int | None:
     if f.nested:  # nested: only readable names (author.name, labels[*].name) and short enums
         if f.enum and "[*]" not in f.path:
             return 1
-        return 2 if leaf in NAME_LEAVES and f.type == "string" else None
+        return 2 if normalise(leaf) in _NAME_LEAVES and f.type == "string" else None
     if len(f.enum) == 1:
         return None  # one possible value tells documents apart from nothing
     if f.enum:
