@@ -178,3 +178,23 @@ def test_config_keeps_the_format_and_rejects_unknown_ones():
     assert load_config({"url": "https://e.com/a"}).response_format == "auto"
     with pytest.raises(ConfigError, match="response_format"):
         load_config({"url": "https://e.com/a", "response_format": "csv"})
+
+
+def test_suggest_reads_feeds_and_json_lines_and_its_configs_fetch(serve, tmp_path, capsys):
+    from restsync.suggest import suggest_config
+
+    rss = serve(RssServer(count=7))
+    config = suggest_config(rss.url(RSS_PATH), allow_private=True).config
+    assert config["items_path"] == "$.channel.item"
+    assert config["id_field"] == "guid.#text" and config["title_field"] == "title"
+    assert config["poll_timestamp_field"] == "pubDate" and config["link_field"] == "link"
+    assert "content:encoded" in config["content_fields"]
+    atom = serve(AtomServer(count=5))
+    config = suggest_config(atom.url(ATOM_PATH), allow_private=True).config
+    assert config["items_path"] == "$.entry"  # the entries, not the feed's own links
+    assert config["title_field"] == "title.#text" and config["poll_timestamp_field"] == "updated"
+    status, docs = fetch(tmp_path, config)
+    assert status == 0 and [d["semantic_identifier"] for d in docs] == [i.title for i in sample_items(5)]
+    lines = serve(JsonLinesServer(count=5))
+    config = suggest_config(lines.url(JSONL_PATH), allow_private=True).config
+    assert "items_path" not in config and config["id_field"] == "id" and config["content_fields"] == ["title", "body"]

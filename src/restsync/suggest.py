@@ -23,11 +23,11 @@ UPDATED_NAMES = ("updated_at", "updatedat", "updated", "modified", "modified_at"
                  "lastmodified", "last_edited_time", "date_modified", "modified_gmt", "updated_time",
                  "lastmodifieddatetime", "systemmodstamp", "last_updated", "changed")
 CREATED_NAMES = ("created_at", "createdat", "created", "created_time", "published_at", "date", "date_gmt",
-                 "createddatetime", "timestamp", "time")
+                 "createddatetime", "timestamp", "time", "pubdate", "published")
 LINK_NAMES = ("html_url", "web_url", "permalink", "weburl", "url", "link", "href", "self")
 NAME_LEAVES = ("name", "login", "title", "key", "slug", "label", "display_name", "username")
 SECRET_QUERY = ("api_key", "apikey", "key", "token", "access_token", "auth", "api_token")
-WRAPPER_LEAVES = ("rendered", "value", "raw", "plain_text", "text", "html")
+WRAPPER_LEAVES = ("rendered", "value", "raw", "plain_text", "text", "html", "#text")  # #text: XML text
 LONG_TEXT = 80  # characters: longer strings (or any HTML) are content, shorter ones may be metadata
 MAX_METADATA = 8
 _HTML = re.compile(r"<[a-zA-Z][^>]*>")
