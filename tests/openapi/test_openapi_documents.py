@@ -148,3 +148,43 @@ def test_relative_servers_in_a_file_need_the_server_flag(tmp_path):
     with pytest.raises(ConfigError, match="--server"):
         infer_config(spec, choose(spec, path="/x"))
     assert infer_config(spec, choose(spec, path="/x"), server="https://h.io/api").config["url"] == "https://h.io/api/x"
+
+
+def test_odata_envelope_next_link_with_a_dot_in_its_name_and_numeric_response_codes(tmp_path):
+    text = """
+openapi: 3.0.1
+info: {title: Graph, version: v1.0}
+servers: [{url: 'https://graph.microsoft.com/v1.0'}]
+paths:
+  /me/messages:
+    get:
+      operationId: me.ListMessages
+      parameters:
+        - {name: $top, in: query, schema: {type: integer, minimum: 0}}
+      responses:
+        200:
+          description: ok
+          content:
+            application/json:
+              schema:
+                type: object
+                properties:
+                  '@odata.nextLink': {type: string, nullable: true}
+                  value:
+                    type: array
+                    items:
+                      type: object
+                      properties:
+                        id: {type: string}
+                        subject: {type: string}
+                        bodyPreview: {type: string}
+                        webLink: {type: string}
+                        lastModifiedDateTime: {type: string, format: date-time}
+"""
+    spec = load_spec(write(tmp_path, text, "graph.yaml"))
+    config = infer_config(spec, choose(spec, operation="me.ListMessages")).config
+    assert config["items_path"] == "$.value"
+    assert config["pagination_type"] == "next_url"
+    assert config["pagination_config"] == {"next_url_path": "$['@odata.nextLink']"}
+    assert config["title_field"] == "subject" and config["link_field"] == "webLink"
+    assert config["poll_timestamp_field"] == "lastModifiedDateTime"

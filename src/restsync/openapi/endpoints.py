@@ -75,7 +75,8 @@ def choose(spec: Spec, *, operation: str | None = None, path: str | None = None)
             return endpoint
     known = ", ".join(e.operation_id or e.path for e in collections[:12]) or "none"
     for raw_path, raw_item in (spec.document.get("paths") or {}).items():
-        get = (spec.deref(raw_item) or {}).get("get") if isinstance(spec.deref(raw_item), Mapping) else None
+        item = spec.deref(raw_item)
+        get = spec.deref(item.get("get")) if isinstance(item, Mapping) else None
         if isinstance(get, Mapping) and (get.get("operationId") == operation or (path and raw_path == path)):
             raise ConfigError(f"GET {raw_path} does not return a JSON array of objects, so it lists no items; "
                               f"collection endpoints: {known}", key)
@@ -142,12 +143,11 @@ def _key_path(prefix: str, name: str) -> str:
 
 
 def _success_response(spec: Spec, operation: Mapping[str, Any]) -> tuple[str, dict | None]:
-    responses = operation.get("responses") or {}
-    codes = [str(code) for code in responses]
-    ordered = [c for c in SUCCESS if c in codes] + [c for c in codes if c.startswith("2") and c not in SUCCESS]
-    for code in ordered + (["default"] if "default" in codes else []):
-        response = spec.deref(responses.get(code) if code in responses else responses.get(int(code)) if
-                              code.isdigit() else None)
+    # YAML reads an unquoted `200:` as a number: compare codes as text.
+    responses = {str(code): value for code, value in (operation.get("responses") or {}).items()}
+    ordered = [c for c in SUCCESS if c in responses] + [c for c in responses if c.startswith("2") and c not in SUCCESS]
+    for code in ordered + (["default"] if "default" in responses else []):
+        response = spec.deref(responses[code])
         if isinstance(response, Mapping):
             return code, dict(response)
     return "", None

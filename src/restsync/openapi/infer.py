@@ -47,6 +47,9 @@ NEXT_CURSOR_PROPS = ("nextcursor", "nextpagetoken", "nexttoken", "cursor", "afte
 HAS_MORE_PROPS = ("hasmore", "hasnext", "hasnextpage", "more", "moreitems")
 TOTAL_PROPS = ("total", "totalcount", "totalresults", "totalitems", "count", "@odata.count", "totalsize")
 TOTAL_PAGES_PROPS = ("totalpages", "pagecount", "pages", "lastpage", "numpages")
+# Names that mean "the item's web page" even without `format: uri` (Microsoft Graph's webLink).
+PAGE_LINK_NAMES = ("html_url", "htmlurl", "web_url", "weburl", "weblink", "permalink")
+LINK_NAMES = PAGE_LINK_NAMES + tuple(name for name in LINK_NAMES if name not in PAGE_LINK_NAMES)
 ALL_VALUES = ("all", "any")
 METADATA_NAMES = ("status", "state", "type", "kind", "category", "priority", "language", "locale", "lang",
                   "visibility", "section", "severity", "currency", "country", "tags", "labels", "topics")
@@ -289,7 +292,7 @@ def _text(value: Any) -> str:
 
 def _pagination(spec: Spec, endpoint: Endpoint, suggestion: Suggestion, query: dict[str, str]) -> None:
     params = {normalise(str(p["name"])): p for p in endpoint.parameter("query")}
-    body = {normalise(f.path.split(".")[-1]): f for f in _envelope_fields(spec, endpoint)}
+    body = {normalise(f.segments[-1]): f for f in _envelope_fields(spec, endpoint)}
 
     def param(names: Iterable[str]) -> dict | None:
         return next((params[normalise(n)] for n in names if normalise(n) in params), None)
@@ -298,19 +301,16 @@ def _pagination(spec: Spec, endpoint: Endpoint, suggestion: Suggestion, query: d
         return next((body[normalise(n)] for n in names if normalise(n) in body
                      and (not types or body[normalise(n)].type in types)), None)
 
-    def jsonpath(f: SchemaField) -> str:
-        return "$." + ".".join(seg if seg.isidentifier() else f"['{seg}']" for seg in f.path.split("."))
-
     signals: dict[str, Any] = {}
     why_signals = []
     if (total_pages := prop(TOTAL_PAGES_PROPS, "integer", "number")) is not None:
-        signals["total_pages_path"] = jsonpath(total_pages)
+        signals["total_pages_path"] = total_pages.jsonpath
         why_signals.append(f"'{total_pages.path}' holds the page count")
     if (total := prop(TOTAL_PROPS, "integer", "number")) is not None:
-        signals["total_path"] = jsonpath(total)
+        signals["total_path"] = total.jsonpath
         why_signals.append(f"'{total.path}' holds the total")
     if (has_more := prop(HAS_MORE_PROPS, "boolean")) is not None:
-        signals["has_more_path"] = jsonpath(has_more)
+        signals["has_more_path"] = has_more.jsonpath
         why_signals.append(f"'{has_more.path}' says whether more follow")
     link = _declares_link_header(spec, endpoint)
     next_url = next((f for f in body.values() if _is_next_url(f)), None)
@@ -331,12 +331,12 @@ def _pagination(spec: Spec, endpoint: Endpoint, suggestion: Suggestion, query: d
     elif next_url is not None:
         suggestion.choose("pagination_type", "next_url", f"'{next_url.path}' in the response is the next page's "
                           f"URL ({next_url.describe()})" + size_in_query(size_param))
-        suggestion.config["pagination_config"] = {"next_url_path": jsonpath(next_url)}
+        suggestion.config["pagination_config"] = {"next_url_path": next_url.jsonpath}
     elif cursor_param is not None and next_cursor is not None:
         suggestion.choose("pagination_type", "cursor", f"parameter '{cursor_param['name']}' takes the token in "
                           f"'{next_cursor.path}'" + size_in_query(size_param))
         suggestion.config["pagination_config"] = {"cursor_param": str(cursor_param["name"]),
-                                                  "next_cursor_path": jsonpath(next_cursor)}
+                                                  "next_cursor_path": next_cursor.jsonpath}
     elif (after := param(LAST_ITEM_PARAMS)) is not None:
         id_field = suggestion.config.get("id_field", "id")
         suggestion.choose("pagination_type", "cursor", f"parameter '{after['name']}' takes the id of the last item"
@@ -391,13 +391,11 @@ def _envelope_fields(spec: Spec, endpoint: Endpoint) -> list[SchemaField]:
     """The response's own fields outside the items array (totals, cursors, next links)."""
     if endpoint.items_path == "$":
         return []
-    items_key = endpoint.items_path[2:].split(".")[0]
-    return [f for f in flatten_schema(spec, endpoint.body_schema, depth=3)
-            if f.path.split(".")[0].split("[")[0] != items_key and "[*]" not in f.path]
+    return [f for f in flatten_schema(spec, endpoint.body_schema, depth=3) if "[*]" not in f.path]
 
 
 def _is_next_url(f: SchemaField) -> bool:
-    segments = [normalise(s) for s in f.path.split(".")]
+    segments = [normalise(s) for s in f.segments]
     if f.type != "string" or not any(seg.startswith("next") or seg == "@odata.nextlink" for seg in segments):
         return False
     return f.format in ("uri", "url", "uri-reference") or normalise(segments[-1]) in NEXT_URL_PROPS \
@@ -484,7 +482,7 @@ def _fields(spec: Spec, endpoint: Endpoint, suggestion: Suggestion) -> None:
         suggestion.choose("poll_timestamp_field", stamp.path, f"'{stamp.path}' ({stamp.describe()}) is a {kind} time")
         used.add(stamp.path)
     link = _pick(fields, LINK_NAMES, lambda f: f.type == "string" and (f.format in ("uri", "url") or
-                                                                         f.leaf in ("html_url", "web_url", "permalink")))
+                                                                         f.leaf in PAGE_LINK_NAMES))
     if link:
         page = " (possibly the API's own URL of the item: prefer a web page if there is one)" \
             if link.leaf in ("url", "self", "href") else ""

@@ -63,9 +63,10 @@ def properties(spec: Spec, schema: Mapping[str, Any]) -> dict[str, dict[str, Any
 class SchemaField:
     """One field an item may carry, with what the schema says about it."""
 
-    path: str
+    path: str  # a field path (`user.login`, `labels[*].name`, `['odd.key']`)
     schema: dict[str, Any]
     required: bool
+    segments: tuple[str, ...] = ()  # the property names along the way, for JSONPaths
 
     @property
     def type(self) -> str | None:
@@ -86,12 +87,18 @@ class SchemaField:
 
     @property
     def leaf(self) -> str:
+        """The name that says what the field is: `title.rendered` (WordPress) is a title."""
         from restsync.suggest import WRAPPER_LEAVES
 
-        segments = [segment.replace("[*]", "").lower() for segment in self.path.split(".")]
-        if len(segments) > 1 and segments[-1] in WRAPPER_LEAVES:
-            return segments[-2]
-        return segments[-1]
+        names = [name.lower() for name in self.segments] or [self.path.lower()]
+        if len(names) > 1 and names[-1] in WRAPPER_LEAVES:
+            return names[-2]
+        return names[-1]
+
+    @property
+    def jsonpath(self) -> str:
+        """`$.meta.total`, `$['@odata.nextLink']` (for fields outside arrays)."""
+        return "$" + "".join(f".{name}" if name.isidentifier() else f"['{name}']" for name in self.segments)
 
     @property
     def nested(self) -> bool:
@@ -105,7 +112,8 @@ class SchemaField:
 
 
 def flatten_schema(spec: Spec, schema: Mapping[str, Any], prefix: str = "", depth: int = FLATTEN_DEPTH,
-                   required: bool = True, _ancestors: tuple[frozenset[str], ...] = ()) -> list[SchemaField]:
+                   required: bool = True, _ancestors: tuple[frozenset[str], ...] = (),
+                   _segments: tuple[str, ...] = ()) -> list[SchemaField]:
     """Scalar fields by dot path; arrays of objects under `[*]`, arrays of scalars as `name[*]`.
 
     A nested object shaped like one of its ancestors (an article's `parent` article) is a link in a
@@ -117,17 +125,19 @@ def flatten_schema(spec: Spec, schema: Mapping[str, Any], prefix: str = "", dept
     ancestors = _ancestors + (shape,)
     required_names = set(schema.get("required") or [])
     for name, sub in properties(spec, schema).items():
-        path = f"{prefix}.{name}" if prefix else name
+        step = name if not any(c in name for c in ".[]'") else f"['{name}']"
+        path = (f"{prefix}{step}" if step.startswith("[") else f"{prefix}.{step}") if prefix else step
+        names = _segments + (name,)
         is_required = required and name in required_names
         kind = schema_type(sub)
         if kind == "object" and sub.get("properties"):
-            fields += flatten_schema(spec, sub, path, depth - 1, is_required, ancestors)
+            fields += flatten_schema(spec, sub, path, depth - 1, is_required, ancestors, names)
         elif kind == "array":
             element = merged(spec, sub.get("items") or {})
             if schema_type(element) == "object" and element.get("properties"):
-                fields += flatten_schema(spec, element, f"{path}[*]", depth - 1, False, ancestors)
+                fields += flatten_schema(spec, element, f"{path}[*]", depth - 1, False, ancestors, names)
             elif schema_type(element) in ("string", "integer", "number"):
-                fields.append(SchemaField(f"{path}[*]", element, False))
+                fields.append(SchemaField(f"{path}[*]", element, False, names))
         elif kind != "object":
-            fields.append(SchemaField(path, sub, is_required))
+            fields.append(SchemaField(path, sub, is_required, names))
     return fields
