@@ -1,7 +1,8 @@
 """Source configs from an OpenAPI 3.x or Swagger 2.0 description (`restsync suggest --openapi`).
 
 `spec.py` loads the document and follows its local `$ref`s, `schema.py` reads JSON Schemas,
-`endpoints.py` finds the collection endpoints, `infer.py` turns one into a config with notes, and
+`endpoints.py` finds the collection endpoints, `infer.py` turns one into a config with notes (with
+`security.py` for auth, `paging.py` for pagination and `fields.py` for the field roles), and
 `validate.py` checks that config against the live API with `check`'s machinery.
 """
 
