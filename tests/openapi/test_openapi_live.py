@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from restsync.cli.main import main
-from servers.helpcentre_openapi import API_KEY, CLIENT_ID, CLIENT_SECRET, HelpCentreServer
+from servers.helpcentre_openapi import API_KEY, CLIENT_ID, CLIENT_SECRET, SPEC_FILE, HelpCentreServer
 
 SECRETS = (API_KEY, CLIENT_SECRET)
 
@@ -133,3 +133,21 @@ def test_usage_errors_name_the_flag(server, capsys):
     err = capsys.readouterr().err
     assert "not both" in err and "go with --openapi" in err
     assert "no GET operation 'nope' in the description; collection endpoints: listArticles, listEvents" in err
+
+
+def test_an_api_that_does_not_answer_is_reported_not_failed():
+    import socket
+
+    from restsync.clock import FakeClock
+    from restsync.openapi import choose, load_spec, suggest_from_openapi
+
+    with socket.socket() as sock:  # a port that was free a moment ago: nothing listens there
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    spec = load_spec(str(SPEC_FILE))
+    clock = FakeClock()
+    [result] = suggest_from_openapi(spec, [choose(spec, operation="listArticles")], allow_private=True, clock=clock,
+                                    server=f"http://127.0.0.1:{port}/v1", env={"HELP_CENTRE_API_KEY": API_KEY})
+    assert result.live.outcome == "unreachable" and result.live.ok
+    assert "did not answer" in result.suggestion.remarks[0] and "connection error" in result.suggestion.remarks[0]
+    assert clock.sleeps  # retried with backoff, on the injected clock

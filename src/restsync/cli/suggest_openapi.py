@@ -56,6 +56,7 @@ def run_openapi(args: argparse.Namespace) -> int:
         live = result.live
         outcome = "not checked (--no-check)" if live is None else {
             "ok": "checked against the live API", "skipped": "not checked against the live API",
+            "unreachable": "the live API could not be reached",
             "mismatch": "the live API does not answer as described", "failed": "the live check failed"}[live.outcome]
         print(f"restsync: {result.endpoint.label}: {outcome}", file=sys.stderr)
         for line in live.lines if live is not None else []:

@@ -13,6 +13,7 @@ from typing import Mapping
 
 import httpx
 
+from restsync.clock import Clock
 from restsync.openapi.endpoints import Endpoint, choose, list_collections
 from restsync.openapi.infer import infer_config
 from restsync.openapi.spec import Spec, load_spec
@@ -33,7 +34,8 @@ class OpenApiSuggestion:
 def suggest_from_openapi(spec: Spec, endpoints: list[Endpoint], *, server: str | None = None, check: bool = True,
                          allow_private: bool = False, credentials: Mapping[str, str] | None = None,
                          env: Mapping[str, str] | None = None,
-                         transport: httpx.BaseTransport | None = None) -> list[OpenApiSuggestion]:
+                         transport: httpx.BaseTransport | None = None,
+                         clock: Clock | None = None) -> list[OpenApiSuggestion]:
     """A config per endpoint, each checked against the live API when `check` (and it is reachable)."""
     results = []
     for endpoint in endpoints:
@@ -41,7 +43,7 @@ def suggest_from_openapi(spec: Spec, endpoints: list[Endpoint], *, server: str |
         live = None
         if check:
             live = check_live(suggestion.config, allow_private=allow_private, credentials=credentials, env=env,
-                              transport=transport)
+                              transport=transport, clock=clock)
             suggestion.remarks += live.lines
             suggestion.warnings += live.problems
         results.append(OpenApiSuggestion(endpoint, suggestion, live))

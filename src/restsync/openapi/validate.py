@@ -11,6 +11,7 @@ from typing import Any, Mapping
 
 import httpx
 
+from restsync.clock import Clock
 from restsync.diagnostics import CheckReport, run_check
 from restsync.errors import BlockedAddressError, ConfigError, RestSyncError
 from restsync.openapi.infer import FILL_ME
@@ -20,19 +21,21 @@ _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 @dataclass
 class LiveCheck:
-    outcome: str  # "ok", "mismatch" (the API answers otherwise than described), "failed", "skipped"
+    # "ok", "mismatch" (the API answers otherwise than described), "failed" (refused credentials, errors),
+    # "unreachable" (no answer at all: nothing to compare) or "skipped" (secrets or values missing)
+    outcome: str
     lines: list[str] = field(default_factory=list)  # what the check confirmed (or why it did not run)
     problems: list[str] = field(default_factory=list)  # mismatches and failures, with check's hints
     report: CheckReport | None = None
 
     @property
     def ok(self) -> bool:
-        return self.outcome in ("ok", "skipped")
+        return self.outcome in ("ok", "skipped", "unreachable")
 
 
 def check_live(config: Mapping[str, Any], *, allow_private: bool = False, env: Mapping[str, str] | None = None,
-               credentials: Mapping[str, str] | None = None,
-               transport: httpx.BaseTransport | None = None) -> LiveCheck:
+               credentials: Mapping[str, str] | None = None, transport: httpx.BaseTransport | None = None,
+               clock: Clock | None = None) -> LiveCheck:
     """Run `check` on `config` (its `${ENV}` placeholders read from `env`, or from `credentials` given
     on the command line), and say what the live page confirms and what it contradicts."""
     from restsync.config import load_config
@@ -54,7 +57,7 @@ def check_live(config: Mapping[str, Any], *, allow_private: bool = False, env: M
                                      "`restsync check` (or pass the credentials with -H / -u)"])
     try:
         loaded = load_config(dict(config), env=env)
-        connector = RestApiConnector(loaded, allow_private=allow_private, transport=transport)
+        connector = RestApiConnector(loaded, allow_private=allow_private, transport=transport, clock=clock)
     except BlockedAddressError:
         return LiveCheck("skipped", ["not checked against the live API: its address is private or loopback "
                                      "(pass --allow-private to check it)"])
@@ -71,6 +74,10 @@ def check_live(config: Mapping[str, Any], *, allow_private: bool = False, env: M
 
 def _judge(report: CheckReport) -> LiveCheck:
     request = f"{report.request} -> HTTP {report.status}" if report.status else (report.request or "the request")
+    if report.error_kind == "source" and not report.status and any(
+            "connection error" in problem or "cannot resolve host" in problem for problem in report.problems):
+        return LiveCheck("unreachable", [f"not checked: the live API did not answer ({problem})"
+                                         for problem in report.problems], report=report)
     if report.failed_step == "request" or report.error_kind in ("auth", "source") and not report.items_found:
         problems = [f"live check: {request}: {problem}" for problem in report.problems] + \
                    [f"live check hint: {hint}" for hint in report.hints]
