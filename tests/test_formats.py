@@ -198,3 +198,22 @@ def test_suggest_reads_feeds_and_json_lines_and_its_configs_fetch(serve, tmp_pat
     lines = serve(JsonLinesServer(count=5))
     config = suggest_config(lines.url(JSONL_PATH), allow_private=True).config
     assert "items_path" not in config and config["id_field"] == "id" and config["content_fields"] == ["title", "body"]
+
+
+def test_atom_xhtml_content_is_text_and_json_text_sequences_read_as_lines():
+    data = decode_xml(b'<feed xmlns="http://www.w3.org/2005/Atom"><entry><id>1</id><content type="xhtml">'
+                      b'<div xmlns="http://www.w3.org/1999/xhtml"><p>First <b>bold</b> words.</p><p>Second.</p>'
+                      b'</div></content></entry></feed>')
+    content = data["entry"][0]["content"]
+    assert content["@type"] == "xhtml"
+    assert " ".join(content["#text"].split()) == "First bold words. Second."
+    assert decode_json_lines(b'\x1e{"a": 1}\n\x1e{"a": 2}\n') == [{"a": 1}, {"a": 2}]
+
+
+def test_json_lines_labelled_json_gets_a_hint(serve, tmp_path, capsys):
+    server = serve(BodyServer(b'{"id": 1}\n{"id": 2}\n', "application/json"))
+    status, _ = fetch(tmp_path, {"url": server.url("/export"), "content_fields": ["id"]})
+    assert status == 1
+    assert "set response_format: jsonl" in capsys.readouterr().err
+    status, docs = fetch(tmp_path, {"url": server.url("/export"), "content_fields": ["id"], "response_format": "jsonl"})
+    assert status == 0 and len(docs) == 2

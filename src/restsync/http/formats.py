@@ -9,7 +9,8 @@ usual rules. XML maps like this:
 - attributes are keys prefixed with `@` (`link.@href`), text beside attributes or children is
   `#text`; an element with only text is that text, an empty one is null;
 - namespaces keep the prefix the document declares (`content:encoded`, `dc:creator`); elements
-  in the default namespace (Atom's) use their plain name;
+  in the default namespace (Atom's) use their plain name; inline XHTML (Atom `type="xhtml"`
+  content) is prose, so its text joins its parent's text;
 - in feeds, the elements that may repeat are always lists (RSS `item` and `category`; Atom
   `entry`, `link`, `category`, `author`, `contributor`), so one path fits a feed of one entry too,
   and the entries come first, so items auto-detection finds them before a feed's own links.
@@ -48,6 +49,8 @@ _FEED_LISTS = {
              ("entry", "link"), ("entry", "category"), ("entry", "author"), ("entry", "contributor")},
 }
 _DECLARED_ENCODING = re.compile(rb"""^\s*<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
+_XHTML = "http://www.w3.org/1999/xhtml"
+_BLOCKS = {"p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "pre", "blockquote", "tr"}
 # Errors that mean the text stopped inside the document: a transfer cut short, worth a retry.
 _CUT_SHORT = {expat.errors.codes[message] for message in (
     expat.errors.XML_ERROR_NO_ELEMENTS, expat.errors.XML_ERROR_UNCLOSED_TOKEN,
@@ -95,7 +98,7 @@ def describe_unreadable(exc: NotJsonError, content: bytes, content_type: str | N
         return message.replace("response is not valid JSON", f"response is not valid {exc.format_name}", 1)
     if content.lstrip()[:1] == b"<" and "HTML page" not in message:
         message += " - it looks like XML: set response_format: xml"
-    elif content.count(b"\n") > 1 and "Extra data" in str(exc):
+    elif b"\n" in content.strip() and "Extra data" in str(exc):
         message += " - several JSON values, one per line? set response_format: jsonl"
     return message
 
@@ -107,7 +110,8 @@ def decode_json_lines(content: bytes) -> list[Any]:
     values: list[Any] = []
     lines = content.split(b"\n")
     for number, line in enumerate(lines, start=1):
-        if not line.strip():
+        line = line.strip().lstrip(b"\x1e")  # RFC 7464 JSON text sequences start each record with RS
+        if not line:
             continue
         try:
             values.append(decode_json_body(line))
@@ -159,6 +163,10 @@ class _TreeBuilder:
 
     def end(self, tag: str) -> None:
         element = self.stack.pop()
+        if self.stack and tag.startswith(_XHTML + " "):
+            # Inline XHTML (Atom `type="xhtml"` content) is prose, not data: its text joins the parent's.
+            self.stack[-1].text.append(" ".join(element.text) + ("\n" if tag.rpartition(" ")[2] in _BLOCKS else ""))
+            return
         value = self.value(element)
         if self.stack:
             self.stack[-1].children.append((element.name, value))
