@@ -188,3 +188,47 @@ paths:
     assert config["pagination_config"] == {"next_url_path": "$['@odata.nextLink']"}
     assert config["title_field"] == "subject" and config["link_field"] == "webLink"
     assert config["poll_timestamp_field"] == "lastModifiedDateTime"
+
+
+def _swagger2(security, definitions):
+    return {"swagger": "2.0", "info": {"title": "Legacy", "version": "1"}, "host": "legacy.example.com",
+            "schemes": ["http"], "basePath": "/api", "security": security, "securityDefinitions": definitions,
+            "paths": {"/items": {"get": {"responses": {"200": {"description": "ok", "schema": {
+                "type": "array", "items": {"type": "object", "properties": {"id": {"type": "string"},
+                                                                            "text": {"type": "string"}}}}}}}}}}
+
+
+@pytest.mark.parametrize(("security", "definitions", "expected"), [
+    ([{"cc": ["read"]}], {"cc": {"type": "oauth2", "flow": "application", "tokenUrl": "https://legacy.example.com/token",
+                                 "scopes": {"read": "r"}}},
+     {"auth_type": "oauth2_client_credentials",
+      "auth_config": {"token_url": "https://legacy.example.com/token", "client_id": "${EXAMPLE_CLIENT_ID}",
+                      "scope": "read"},
+      "credentials": {"client_secret": "${EXAMPLE_CLIENT_SECRET}"}}),
+    ([{"b": []}], {"b": {"type": "basic"}},
+     {"auth_type": "basic", "credentials": {"username": "${EXAMPLE_USERNAME}", "password": "${EXAMPLE_PASSWORD}"}}),
+    ([], {"b": {"type": "basic"}}, {}),  # an empty requirement list: public
+    ([{"k": [], "s": []}, {"c": []}], {"k": {"type": "apiKey", "in": "header", "name": "K"},
+                                       "s": {"type": "apiKey", "in": "header", "name": "S"},
+                                       "c": {"type": "apiKey", "in": "cookie", "name": "sid"}}, {}),
+])
+def test_swagger2_security_definitions(tmp_path, security, definitions, expected):
+    spec = load_spec(write(tmp_path, _swagger2(security, definitions)))
+    suggestion = infer_config(spec, choose(spec, path="/items"))
+    config = suggestion.config
+    assert config["url"] == "http://legacy.example.com/api/items"
+    assert {k: config[k] for k in ("auth_type", "auth_config", "credentials") if k in config} == expected
+    if not expected and security:
+        assert any("no supported auth scheme" in w for w in suggestion.warnings)
+
+
+def test_openid_connect_is_a_bearer_token_and_a_path_level_server_wins(tmp_path):
+    document = doc({"/feed": {**listing({"type": "array", "items": {"type": "object", "properties": {
+        "id": {"type": "string"}, "content": {"type": "string"}}}}), "servers": [{"url": "https://feeds.t.io/v2"}]}},
+        security=[{"oidc": []}],
+        components={"securitySchemes": {"oidc": {"type": "openIdConnect",
+                                                  "openIdConnectUrl": "https://t.io/.well-known/openid-configuration"}}})
+    spec = load_spec(write(tmp_path, document))
+    config = infer_config(spec, choose(spec, path="/feed")).config
+    assert config["url"] == "https://feeds.t.io/v2/feed"
+    assert config["auth_type"] == "bearer" and config["credentials"] == {"token": "${T_TOKEN}"}
