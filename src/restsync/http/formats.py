@@ -30,7 +30,6 @@ from xml.parsers import expat
 
 from restsync.http.body import NotJsonError, TruncatedBodyError, decode_json_body, describe_not_json
 
-FORMATS = ("auto", "json", "jsonl", "xml")
 ATTRIBUTE_PREFIX = "@"
 TEXT_KEY = "#text"
 
