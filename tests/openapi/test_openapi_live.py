@@ -151,3 +151,13 @@ def test_an_api_that_does_not_answer_is_reported_not_failed():
     assert result.live.outcome == "unreachable" and result.live.ok
     assert "did not answer" in result.suggestion.remarks[0] and "connection error" in result.suggestion.remarks[0]
     assert clock.sleeps  # retried with backoff, on the injected clock
+
+
+def test_credentials_for_the_check_are_read_from_h_and_u_as_the_config_names_them():
+    from restsync.cli.suggest import parse_user
+    from restsync.cli.suggest_openapi import credentials_from_flags
+
+    assert credentials_from_flags(parse_user("ann@example.com:s3:cret")) == {"username": "ann@example.com",
+                                                                             "password": "s3:cret"}
+    assert credentials_from_flags({"Authorization": "Bearer tok-1", "Accept": "application/json"}) == {"token": "tok-1"}
+    assert credentials_from_flags({"X-Api-Key": "k-9"}) == {"api_key": "k-9"}
