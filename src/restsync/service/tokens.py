@@ -1,0 +1,108 @@
+"""API tokens: random, shown once, stored only as SHA-256 hashes and compared in constant time.
+
+A token is `rs-` + 43 url-safe characters. Its first characters (`lookup`) find the row without
+revealing anything useful; the whole token's hash is then compared with `hmac.compare_digest`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import sessionmaker
+
+from restsync.clock import Clock
+from restsync.service.db import TokenRow
+from restsync.service.errors import InvalidRequestError, NotFoundError
+
+PREFIX = "rs-"
+LOOKUP_CHARS = 8
+# last_used_time is a hint, not an audit log: write it at most this often per token.
+LAST_USED_RESOLUTION_S = 60.0
+
+
+@dataclass(frozen=True)
+class TokenInfo:
+    id: str
+    name: str
+    prefix: str
+    create_time: float
+    last_used_time: float | None
+    revoked_at: float | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "name": self.name, "prefix": self.prefix, "create_time": self.create_time,
+                "last_used_time": self.last_used_time, "revoked_at": self.revoked_at}
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def _info(row: TokenRow) -> TokenInfo:
+    return TokenInfo(row.id, row.name, PREFIX + row.lookup[:4], row.create_time, row.last_used_time, row.revoked_at)
+
+
+class TokenStore:
+    def __init__(self, sessions: sessionmaker, clock: Clock):
+        self._sessions = sessions
+        self._clock = clock
+
+    def create(self, name: str) -> tuple[TokenInfo, str]:
+        """A new token: (its record, the token itself, which is never stored)."""
+        name = (name or "").strip()
+        if not name or len(name) > 200:
+            raise InvalidRequestError("must be 1 to 200 characters", key="name")
+        token = PREFIX + secrets.token_urlsafe(32)
+        row = TokenRow(id=uuid.uuid4().hex, name=name, lookup=token[len(PREFIX):][:LOOKUP_CHARS],
+                       token_hash=hash_token(token), create_time=self._clock.time())
+        with self._sessions.begin() as session:
+            session.add(row)
+        return _info(row), token
+
+    def list(self) -> list[TokenInfo]:
+        with self._sessions() as session:
+            return [_info(row) for row in session.scalars(select(TokenRow).order_by(TokenRow.create_time))]
+
+    def revoke(self, token_id: str) -> TokenInfo:
+        with self._sessions.begin() as session:
+            row = session.get(TokenRow, token_id)
+            if row is None:
+                raise NotFoundError("token", token_id)
+            if row.revoked_at is None:
+                row.revoked_at = self._clock.time()
+            return _info(row)
+
+    def verify(self, token: str) -> TokenInfo | None:
+        """The live token's record, or None for an unknown, malformed or revoked token."""
+        if not isinstance(token, str) or not token.startswith(PREFIX) or len(token) > 200:
+            return None
+        digest = hash_token(token)
+        lookup = token[len(PREFIX):][:LOOKUP_CHARS]
+        with self._sessions() as session:
+            rows = list(session.scalars(select(TokenRow).where(TokenRow.lookup == lookup)))
+            match = None
+            for row in rows:  # compare every candidate: timing says nothing about which matched
+                if hmac.compare_digest(row.token_hash, digest):
+                    match = row
+            if match is None or match.revoked_at is not None:
+                return None
+            now = self._clock.time()
+            if match.last_used_time is None or now - match.last_used_time >= LAST_USED_RESOLUTION_S:
+                match.last_used_time = now
+                session.commit()
+            return _info(match)
+
+    def get(self, token_id: str) -> TokenInfo | None:
+        with self._sessions() as session:
+            row = session.get(TokenRow, token_id)
+            return None if row is None else _info(row)
+
+    def has_any(self) -> bool:
+        with self._sessions() as session:
+            return session.scalars(select(TokenRow.id).limit(1)).first() is not None
