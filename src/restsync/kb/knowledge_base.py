@@ -13,14 +13,14 @@ import numpy as np
 from restsync.clock import Clock, SystemClock
 from restsync.document import Document, format_utc
 from restsync.errors import ConfigError
-from restsync.kb.chunking import Chunker
+from restsync.kb.chunking import Chunker, join_chunks
 from restsync.kb.embedding import Embedder, build_embedder, token_spans_of
 from restsync.kb.filters import Filter, parse_filter
 from restsync.kb.fingerprint import document_hash, text_hash
 from restsync.kb.retrieval import fuse
 from restsync.kb.settings import KBSettings
 from restsync.kb.store import ChunkRecord, DocumentRecord, SearchRequest, SqliteStore, Store
-from restsync.kb.types import Hit, PruneResult, RunInfo, SourceInfo, UpsertCounts
+from restsync.kb.types import Hit, PruneResult, RunInfo, SourceInfo, StoredDocument, UpsertCounts
 
 _MIN_CANDIDATES = 20
 
@@ -163,6 +163,14 @@ class KnowledgeBase:
 
     def count_chunks(self) -> int:
         return self._store.count_chunks()
+
+    def get_document(self, doc_id: str, source: str | None = None) -> StoredDocument | None:
+        """A stored document with its text rebuilt from its chunks; without `source`, the first
+        source (by name) holding that id."""
+        document = self._store.get_document(doc_id, source)
+        if document is None:
+            return None
+        return replace(document, text=join_chunks(document.chunks, overlapping=self.settings.chunk_overlap > 0))
 
     # -- retrieval -------------------------------------------------------------------------
     def search(

@@ -13,7 +13,7 @@ from typing import Any, ContextManager, Protocol, Sequence
 import numpy as np
 
 from restsync.kb.filters import Filter
-from restsync.kb.types import RunInfo, SourceInfo
+from restsync.kb.types import RunInfo, SourceInfo, StoredDocument
 
 
 @dataclass(slots=True)
@@ -86,6 +86,9 @@ class Store(Protocol):
     def delete_unseen(self, source: str, run_id: int) -> int: ...
     def count_documents(self, source: str | None = None) -> int: ...
     def count_chunks(self) -> int: ...
+    def get_document(self, doc_id: str, source: str | None = None) -> StoredDocument | None:
+        """The document and its chunk texts in order; without `source`, the first source holding the id."""
+        ...
 
     def search(self, request: SearchRequest) -> list[Candidate]:
         """Keyword and vector candidates, from one consistent snapshot."""

@@ -21,7 +21,7 @@ from restsync.kb.store.chunk_map import bump_generation
 from restsync.kb.store.locks import SourceLock
 from restsync.kb.store.search import SearchCaches, search_candidates
 from restsync.kb.store.vectors import VectorFile
-from restsync.kb.types import RunInfo, SourceInfo
+from restsync.kb.types import RunInfo, SourceInfo, StoredDocument
 
 DATABASE_FILE = "kb.sqlite"
 VECTOR_FILE = "vectors.f32"
@@ -211,6 +211,20 @@ class SqliteStore:
     def count_chunks(self) -> int:
         with self._read() as conn:
             return conn.scalar(select(func.count()).select_from(schema.chunks)) or 0
+
+    def get_document(self, doc_id: str, source: str | None = None) -> StoredDocument | None:
+        docs = schema.documents.c
+        query = select(schema.documents).where(docs.doc_id == doc_id).order_by(docs.source).limit(1)
+        if source is not None:
+            query = query.where(docs.source == source)
+        with self._read() as conn:
+            row = conn.execute(query).first()
+            if row is None:
+                return None
+            texts = conn.scalars(
+                select(schema.chunks.c.text).where(schema.chunks.c.doc_key == row.doc_key).order_by(schema.chunks.c.ordinal)
+            ).all()
+        return StoredDocument(row.source, row.doc_id, row.title, row.link, row.metadata or {}, row.updated_at, tuple(texts))
 
     def search(self, request: SearchRequest) -> list[Candidate]:
         if self.vectors.dimension is None:  # opened empty; another handle may have written since
