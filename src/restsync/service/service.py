@@ -28,7 +28,7 @@ from restsync.service.jobs import JobRunner, ThreadJobRunner
 from restsync.service.scheduler import Scheduler, next_times
 from restsync.service.search import DatasetSearch, ServiceBackend
 from restsync.service.syncs import SyncManager
-from restsync.service.tokens import TokenStore
+from restsync.service.tokens import SessionStore, TokenStore
 
 logger = logging.getLogger("restsync.service")
 
@@ -61,6 +61,7 @@ class Service:
         self._engine, self._sessions = open_database(settings.database_url or f"sqlite:///{data_dir / DATABASE_FILE}")
         self.sealer = Sealer(load_or_create_key(data_dir, dict(settings.env) if settings.env is not None else None))
         self.tokens = TokenStore(self._sessions, self.clock)
+        self.sessions = SessionStore(self._sessions, self.tokens, self.clock)
         self.datasets = DatasetStore(self._sessions, data_dir, self.clock)
         self.connectors = ConnectorStore(self._sessions, self.sealer, self.clock)
         limit = settings.max_concurrent_syncs or int(self.get_setting("max_concurrent_syncs") or DEFAULT_MAX_CONCURRENT_SYNCS)
@@ -90,6 +91,10 @@ class Service:
         self.syncs.shutdown(timeout=SHUTDOWN_GRACE_S)
         self.datasets.close()
         self._engine.dispose()
+
+    def verify_token(self, token: str) -> bool:
+        """True for a live API token (what the integrations' routers authenticate with)."""
+        return self.tokens.verify(token) is not None
 
     # -- settings -----------------------------------------------------------------------------------
     def get_setting(self, key: str, default: Any = None) -> Any:

@@ -106,3 +106,53 @@ class TokenStore:
     def has_any(self) -> bool:
         with self._sessions() as session:
             return session.scalars(select(TokenRow.id).limit(1)).first() is not None
+
+
+SESSION_TTL_S = 12 * 3600
+
+
+class SessionStore:
+    """Browser sessions made by logging in with a token: the cookie value is random and stored
+    hashed; each session has its CSRF value (double submit). A revoked token ends its sessions."""
+
+    def __init__(self, sessions: sessionmaker, tokens: TokenStore, clock: Clock, ttl_s: float = SESSION_TTL_S):
+        self._sessions = sessions
+        self._tokens = tokens
+        self._clock = clock
+        self._ttl = ttl_s
+
+    def create(self, token_id: str) -> tuple[str, str]:
+        """(session cookie value, CSRF value)."""
+        from restsync.service.db import SessionRow
+
+        session_id = secrets.token_urlsafe(32)
+        csrf = secrets.token_urlsafe(24)
+        now = self._clock.time()
+        with self._sessions.begin() as session:
+            session.add(SessionRow(session_hash=hash_token(session_id), token_id=token_id, csrf_token=csrf,
+                                   create_time=now, expires_at=now + self._ttl))
+        return session_id, csrf
+
+    def verify(self, session_id: str) -> tuple[TokenInfo, str] | None:
+        """(the token the session was made with, its CSRF value), or None if expired or revoked."""
+        from restsync.service.db import SessionRow
+
+        if not session_id or len(session_id) > 200:
+            return None
+        with self._sessions() as session:
+            row = session.get(SessionRow, hash_token(session_id))
+            if row is None or row.expires_at <= self._clock.time():
+                return None
+            token_id, csrf = row.token_id, row.csrf_token
+        info = self._tokens.get(token_id)
+        if info is None or info.revoked_at is not None:
+            return None
+        return info, csrf
+
+    def end(self, session_id: str) -> None:
+        from restsync.service.db import SessionRow
+
+        with self._sessions.begin() as session:
+            row = session.get(SessionRow, hash_token(session_id or ""))
+            if row is not None:
+                session.delete(row)
