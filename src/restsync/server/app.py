@@ -33,11 +33,7 @@ def create_app(settings: ServiceSettings | None = None, *, service: Service | No
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        if owned:
-            if service.settings.resume:
-                service.syncs.recover()
-            if service.settings.scheduler:
-                service.scheduler.start()
+        service.start()  # idempotent: `restsync serve` starts it before registering the demo
         try:
             yield
         finally:

@@ -72,16 +72,24 @@ class Service:
         self.search = DatasetSearch(self.datasets)
         self.backend = ServiceBackend(self.datasets, self.search)
         self._closed = False
+        self._started = False
 
     @classmethod
     def open(cls, settings: ServiceSettings, **kwargs: Any) -> "Service":
         """Build the service and start its background work (resumed runs, the scheduler)."""
         service = cls(settings, **kwargs)
-        if settings.resume:
-            service.syncs.recover()
-        if settings.scheduler:
-            service.scheduler.start()
+        service.start()
         return service
+
+    def start(self) -> None:
+        """Resume the runs the last process left interrupted, then start the scheduler (once)."""
+        if self._started:
+            return
+        self._started = True
+        if self.settings.resume:
+            self.syncs.recover()
+        if self.settings.scheduler:
+            self.scheduler.start()
 
     def close(self) -> None:
         if self._closed:
