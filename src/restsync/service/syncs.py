@@ -218,10 +218,9 @@ class SyncManager:
             logger.warning("sync run %s failed: %s", run_id, error)
         finally:
             with self._lock:
-                live = self._live.pop(run_id, None) or {}
-                if row is not None and self._active.get(row.connector_id) == run_id:
-                    self._active.pop(row.connector_id, None)
-            counts = {**counts, **live, "waiting": None}
+                live = dict(self._live.get(run_id) or {})
+            counts = {**live, **counts, "waiting": None}
+            # Recorded before the connector counts as idle: whoever sees it idle sees the outcome.
             with self._sessions.begin() as session:
                 stored = session.get(RunRow, run_id)
                 if stored is not None:
@@ -230,6 +229,10 @@ class SyncManager:
                     stored.started_at = stored.started_at or stored.finished_at
                     stored.mode = counts.get("mode") or stored.mode
                     stored.resumed = bool(counts.get("resumed"))
+            with self._lock:
+                self._live.pop(run_id, None)
+                if row is not None and self._active.get(row.connector_id) == run_id:
+                    self._active.pop(row.connector_id, None)
 
     def _sync(self, row: RunRow, token: CancelToken) -> tuple[str, str | None, dict[str, Any]]:
         connector_row = self._connectors.get(row.connector_id)
