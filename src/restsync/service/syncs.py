@@ -245,11 +245,17 @@ class SyncManager:
         add_source(kb, row.connector_id, config)
         walk: dict[str, Any] = {}
         last_persist = [started]
+        engines: list[SourceSync] = []
 
         def watch_walk(connector: Any) -> Any:
             def on_walk(report: Any) -> None:
+                # After each page and during waits: totals and rate-limit waits show up at once.
                 walk["expected_items"] = report.expected_items
                 walk["waiting"] = report.waiting
+                if engines:
+                    snapshot = _progress(engines[0].result, walk, self._clock.monotonic() - started)
+                    with self._lock:
+                        self._live[row.id] = snapshot
             previous = connector.on_progress
             connector.on_progress = on_walk if previous is None else lambda r: (previous(r), on_walk(r))
             return connector
@@ -274,6 +280,7 @@ class SyncManager:
         options = SyncOptions(full=row.full, allow_private=self._allow_private(connector_row))
         engine = SourceSync(kb, row.connector_id, config, options, clock=self._clock,
                             connector_factory=factory, on_progress=on_progress)
+        engines.append(engine)
         try:
             result = engine.run()
         except SyncCancelled as stop:
