@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
-
 from llama_index.core.schema import Document, NodeWithScore, TextNode
 
 from restsync.integrations.llamaindex import RestApiReader, RestsyncRetriever
