@@ -20,7 +20,7 @@ from restsync.kb.fingerprint import document_hash, text_hash
 from restsync.kb.retrieval import fuse
 from restsync.kb.settings import KBSettings
 from restsync.kb.store import ChunkRecord, DocumentRecord, SearchRequest, SqliteStore, Store
-from restsync.kb.types import Hit, PruneResult, RunInfo, SourceInfo, StoredDocument, UpsertCounts
+from restsync.kb.types import DocumentInfo, Hit, PruneResult, RunInfo, SourceInfo, StoredDocument, UpsertCounts
 
 _MIN_CANDIDATES = 20
 
@@ -157,6 +157,13 @@ class KnowledgeBase:
             )
             return PruneResult(deleted=0, refused=reason, would_delete=unseen)
         return PruneResult(deleted=self._store.delete_unseen(source, run_id), refused=None, would_delete=unseen)
+
+    def list_documents(
+        self, *, source: str | None = None, offset: int = 0, limit: int = 30,
+        title_contains: str | None = None, doc_id: str | None = None,
+    ) -> tuple[list[DocumentInfo], int]:
+        """A page of stored documents ordered by title, and how many match in all."""
+        return self._store.list_documents(source, max(offset, 0), max(limit, 0), title_contains, doc_id)
 
     def count_documents(self, source: str | None = None) -> int:
         return self._store.count_documents(source)

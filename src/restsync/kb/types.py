@@ -69,3 +69,16 @@ class RunInfo:
     counts: dict[str, Any] = field(default_factory=dict)
     error: str | None = None
     watermark: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentInfo:
+    """A stored document as listed (the server's document pages): its chunk count, not its text."""
+
+    source: str
+    doc_id: str
+    title: str
+    link: str | None
+    metadata: dict[str, Any]
+    updated_at: str | None
+    chunks: int

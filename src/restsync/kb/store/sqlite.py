@@ -21,7 +21,7 @@ from restsync.kb.store.chunk_map import bump_generation
 from restsync.kb.store.locks import SourceLock
 from restsync.kb.store.search import SearchCaches, search_candidates
 from restsync.kb.store.vectors import VectorFile
-from restsync.kb.types import RunInfo, SourceInfo, StoredDocument
+from restsync.kb.types import DocumentInfo, RunInfo, SourceInfo, StoredDocument
 
 DATABASE_FILE = "kb.sqlite"
 VECTOR_FILE = "vectors.f32"
@@ -200,6 +200,33 @@ class SqliteStore:
             deleted, released = self._delete_documents(conn, unseen)
             self._release_rows_after_commit(conn, released)
         return deleted
+
+    def list_documents(
+        self, source: str | None, offset: int, limit: int, title_contains: str | None, doc_id: str | None
+    ) -> tuple[list[DocumentInfo], int]:
+        documents = schema.documents.c
+        conditions = []
+        if source is not None:
+            conditions.append(documents.source == source)
+        if doc_id is not None:
+            conditions.append(documents.doc_id == doc_id)
+        if title_contains:
+            conditions.append(documents.title.contains(title_contains, autoescape=True))
+        chunk_counts = (
+            select(schema.chunks.c.doc_key, func.count().label("n")).group_by(schema.chunks.c.doc_key).subquery()
+        )
+        query = (
+            select(schema.documents, func.coalesce(chunk_counts.c.n, 0))
+            .outerjoin(chunk_counts, chunk_counts.c.doc_key == documents.doc_key)
+            .where(*conditions).order_by(documents.title, documents.doc_key).offset(offset).limit(limit)
+        )
+        with self._read() as conn:
+            total = conn.scalar(select(func.count()).select_from(schema.documents).where(*conditions)) or 0
+            rows = [
+                DocumentInfo(r.source, r.doc_id, r.title, r.link, r.metadata or {}, r.updated_at, r[-1])
+                for r in conn.execute(query)
+            ]
+        return rows, total
 
     def count_documents(self, source: str | None = None) -> int:
         query = select(func.count()).select_from(schema.documents)
