@@ -14,10 +14,9 @@ from mcp.client import Client
 from mcp.client.stdio import StdioServerParameters
 from mcp.client.streamable_http import streamable_http_client
 from starlette.applications import Starlette
-from starlette.routing import Route
 
 from restsync.integrations import LocalBackend
-from restsync.integrations.mcp_server import McpHttpApp, transport_security_for
+from restsync.integrations.mcp_server import mount_mcp
 
 from asgi_server import serve_asgi
 
@@ -79,19 +78,13 @@ def test_stdio_server_with_the_sdk_client(small_kb):
 
 
 @contextlib.contextmanager
-def mcp_over_http(kb_dir, *, extra_hosts=()):
+def mcp_over_http(kb_dir, *, public_hosts=()):
     backend = LocalBackend(kb_dir)
 
     def app_for(port: int) -> Starlette:
-        mcp = McpHttpApp(backend, lambda token: token == TOKEN,
-                         security=transport_security_for("127.0.0.1", port, extra_hosts=extra_hosts))
-
-        @contextlib.asynccontextmanager
-        async def lifespan(_app):
-            async with mcp.lifespan():
-                yield
-
-        return Starlette(routes=[Route("/mcp", mcp, methods=["GET", "POST", "DELETE"])], lifespan=lifespan)
+        app = Starlette()
+        mount_mcp(app, backend, lambda token: token == TOKEN, host="127.0.0.1", port=port, public_hosts=public_hosts)
+        return app
 
     with serve_asgi(app_for) as base_url:
         yield f"{base_url}/mcp"
@@ -113,7 +106,7 @@ def test_streamable_http_refuses_missing_and_wrong_tokens_and_foreign_hosts(smal
     initialize = {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
         "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}}
     accept = {"Accept": "application/json, text/event-stream"}
-    with mcp_over_http(small_kb, extra_hosts=["kb.example.com"]) as url:
+    with mcp_over_http(small_kb, public_hosts=["kb.example.com"]) as url:
         missing = httpx.post(url, json=initialize, headers=accept)
         assert missing.status_code == 401 and missing.headers["www-authenticate"].startswith("Bearer")
         assert missing.json()["message"] == "missing bearer token"

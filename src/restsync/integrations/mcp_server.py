@@ -32,7 +32,7 @@ from pydantic import BaseModel, Field
 from restsync.errors import RestSyncError
 from restsync.integrations.backend import SearchBackend, UnknownKnowledgeBaseError
 
-__all__ = ["McpHttpApp", "build_mcp_server", "run_stdio", "transport_security_for"]
+__all__ = ["McpHttpApp", "build_mcp_server", "mount_mcp", "run_stdio", "transport_security_for"]
 
 INSTRUCTIONS = (
     "restsync knowledge bases hold documents synced from REST APIs (help centres, tickets, wikis...). "
@@ -157,17 +157,18 @@ def run_stdio(backend: SearchBackend) -> None:
 _LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
-def transport_security_for(host: str, port: int, *, extra_hosts: Sequence[str] = ()) -> TransportSecuritySettings:
+def transport_security_for(host: str, port: int | None, *, extra_hosts: Sequence[str] = ()) -> TransportSecuritySettings:
     """The SDK's DNS-rebinding protection for a server bound to host:port: the Host header must
     name that host (a loopback bind accepts every loopback name), or one of `extra_hosts`: the
-    names a reverse proxy or a 0.0.0.0 bind is reached by (`name` for any port, `name:port`)."""
+    names a reverse proxy or a 0.0.0.0 bind is reached by (`name` for any port, `name:port`).
+    `port` None: any port of the bound host."""
     if host in _LOOPBACK:
         names = ["127.0.0.1", "localhost", "[::1]"]
     elif host in ("0.0.0.0", "::", ""):
         names = []  # every interface: only the names the operator lists
     else:
         names = [f"[{host}]" if ":" in host else host]
-    hosts = [f"{name}:{port}" for name in names]
+    hosts = [f"{name}:{'*' if port is None else port}" for name in names]
     for name in extra_hosts:
         if _has_port(name):
             hosts.append(name)
@@ -186,22 +187,30 @@ class McpHttpApp:
     """ASGI app serving the MCP tools over Streamable HTTP behind a Bearer token.
 
     `verify_token(token) -> bool` decides; no token is 401, a wrong one 403 (as the rest of the
-    API). Mount it at an exact path and run `lifespan()` for the app's lifetime.
+    API). Mount it at an exact path and run `lifespan()` for the app's lifetime (`mount_mcp`
+    does both for a FastAPI or Starlette app).
     """
 
     def __init__(self, backend: SearchBackend, verify_token: Callable[[str], bool], *,
                  security: TransportSecuritySettings, server: MCPServer | None = None):
         self.server = server or build_mcp_server(backend)
-        # Stateless: each request stands alone, so any worker can answer it and nothing leaks
-        # between clients sharing a token.
-        self.server.streamable_http_app(stateless_http=True, transport_security=security)
-        self._manager: StreamableHTTPSessionManager = self.server.session_manager
+        self._security = security
         self._verify_token = verify_token
+        self._manager: StreamableHTTPSessionManager | None = None
 
     @contextlib.asynccontextmanager
     async def lifespan(self) -> AsyncIterator[None]:
-        async with self._manager.run():
-            yield
+        # A session manager runs once; a fresh one per lifespan lets an app start again (tests).
+        # Stateless: each request stands alone, so any worker can answer it and nothing is
+        # shared between clients.
+        self.server.streamable_http_app(stateless_http=True, transport_security=self._security)
+        manager = self.server.session_manager
+        async with manager.run():
+            self._manager = manager
+            try:
+                yield
+            finally:
+                self._manager = None
 
     async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
         if scope["type"] != "http":
@@ -213,7 +222,31 @@ class McpHttpApp:
         if not await anyio.to_thread.run_sync(self._verify_token, token):
             await _refuse(send, 403, "unknown or revoked token")
             return
+        if self._manager is None:
+            await _refuse(send, 503, "the MCP endpoint is not running (the app's lifespan has not started)")
+            return
         await self._manager.handle_request(scope, receive, send)
+
+
+def mount_mcp(app: Any, backend: SearchBackend, verify_token: Callable[[str], bool], *, path: str = "/mcp",
+              host: str = "127.0.0.1", port: int | None = None, public_hosts: Sequence[str] = ()) -> McpHttpApp:
+    """Serve the tools at exactly `path` of a Starlette/FastAPI `app` (no redirect to `path/`,
+    which MCP clients would not follow with a POST), running the session manager inside the
+    app's own lifespan. `host`/`port`: where the server is bound; `public_hosts`: other names
+    it is reached by (reverse proxy)."""
+    from starlette.routing import Route
+
+    mcp = McpHttpApp(backend, verify_token, security=transport_security_for(host, port, extra_hosts=public_hosts))
+    app.router.routes.append(Route(path, mcp, methods=["GET", "POST", "DELETE"]))
+    inner = app.router.lifespan_context
+
+    @contextlib.asynccontextmanager
+    async def lifespan(asgi_app: Any) -> AsyncIterator[Any]:
+        async with mcp.lifespan(), inner(asgi_app) as state:
+            yield state
+
+    app.router.lifespan_context = lifespan
+    return mcp
 
 
 def _bearer(scope: dict) -> str | None:
