@@ -34,6 +34,9 @@ def register(subparsers: Any) -> None:
                     "resumes them.")
     serve.add_argument("--host", default=DEFAULT_HOST, help="address to bind (default %(default)s: this machine only)")
     serve.add_argument("--port", type=int, default=DEFAULT_PORT, help="port (default %(default)s)")
+    serve.add_argument("--public-host", action="append", default=[], metavar="NAME",
+                       help="a name clients reach the server by (reverse proxy, or with --host 0.0.0.0); "
+                            "the MCP endpoint refuses other Host headers. Repeatable")
     serve.add_argument("--data-dir", default=DEFAULT_DATA_DIR, metavar="DIR",
                        help="state, secret key and knowledge bases (default ./%(default)s)")
     serve.add_argument("--allow-private", action="store_true", default=None,
@@ -100,7 +103,8 @@ def run_serve(args: argparse.Namespace) -> int:
         service = Service(settings)
         service.start()  # resume interrupted runs before anything new is queued
         token = _first_token(service)
-        app = create_app(service=service, close_service=True)
+        app = create_app(service=service, close_service=True, host=args.host, port=args.port,
+                         public_hosts=args.public_host)
         url = f"http://{_url_host(args.host)}:{args.port}"
         if first_start:
             print(f"created data directory {data_dir} (state, secret key for credentials, knowledge bases)")
