@@ -63,6 +63,6 @@ def test_settings_and_dataset_deletion(client):
            for n in range(2)]
     listed = client.get("/api/v1/datasets", params={"orderby": "name", "desc": "false"}).json()["data"]
     assert [d["name"] for d in listed] == ["kb0", "kb1"]
-    assert client.delete("/api/v1/datasets", json={"ids": [ids[0], "nope"]}).status_code == 404
-    assert client.delete("/api/v1/datasets", json={"ids": ids}).json()["data"] == {"deleted": 2}
+    assert client.request("DELETE", "/api/v1/datasets", json={"ids": [ids[0], "nope"]}).status_code == 404
+    assert client.request("DELETE", "/api/v1/datasets", json={"ids": ids}).json()["data"] == {"deleted": 2}
     assert client.get("/api/v1/datasets").json()["data"] == []
