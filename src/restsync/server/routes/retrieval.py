@@ -13,4 +13,5 @@ router = APIRouter(prefix="/api/v1", tags=["retrieval"])
 
 @router.post("/retrieval", response_model=Envelope[RetrievalOut])
 def retrieval(body: RetrievalRequest, service: Service = Depends(authed_service)) -> dict:
+    """Search `dataset_ids` (all when empty) with RAGFlow's parameters and metadata_condition."""
     return ok(service.search.retrieval(body.model_dump()))
