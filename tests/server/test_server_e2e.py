@@ -132,3 +132,13 @@ def test_serve_demo_starts_from_nothing_and_ends_searchable_then_stops_on_sigter
         if process.poll() is None:
             process.kill()
             process.wait()
+
+
+def test_serve_warns_when_bound_beyond_this_machine(capsys):
+    from restsync.cli.serve import _warn_if_exposed
+
+    for host in ("127.0.0.1", "localhost", "::1"):
+        _warn_if_exposed(host)
+        assert capsys.readouterr().err == ""
+    _warn_if_exposed("0.0.0.0")
+    assert "TLS" in capsys.readouterr().err

@@ -161,3 +161,21 @@ def test_a_crash_leaves_no_run_running_forever(settings, serve):
         assert statuses == ["success", "interrupted", "success"]
     finally:
         restarted.close()
+
+
+def test_a_run_past_timeout_secs_stops_at_the_next_page(settings, serve):
+    api = serve(HelpApi())
+    api.hold_page = 2
+    clock = FakeClock()
+    service = Service.open(settings, clock=clock)
+    try:
+        dataset_id, connector_id = setup_connector(service, api, timeout_secs=60)
+        service.link_connector(connector_id, dataset_id)
+        assert api.held.wait(WAIT_LIMIT_S)
+        clock.advance(61)
+        api.release.set()
+        run = wait_for_idle(service, connector_id)
+        assert run["status"] == "cancelled" and run["error"] == "timed out after 60 s (timeout_secs)"
+        assert run["documents_fetched"] in (10, 20)
+    finally:
+        service.close()
