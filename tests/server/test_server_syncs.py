@@ -179,3 +179,24 @@ def test_a_run_past_timeout_secs_stops_at_the_next_page(settings, serve):
         assert run["documents_fetched"] in (10, 20)
     finally:
         service.close()
+
+
+def test_the_global_limit_queues_syncs_beyond_it(settings, serve):
+    held, free = serve(HelpApi()), serve(HelpApi(count=10))
+    held.hold_page = 1
+    limited = type(settings)(**{**settings.__dict__, "max_concurrent_syncs": 1})
+    service = Service.open(limited)
+    try:
+        first_dataset, first = setup_connector(service, held, name="first")
+        second_dataset, second = setup_connector(service, free, name="second")
+        service.link_connector(first, first_dataset)
+        assert held.held.wait(WAIT_LIMIT_S)
+        queued = service.link_connector(second, second_dataset)["last_sync"]
+        assert queued["status"] == "queued"
+        assert service.syncs.progress(second)["running"] is True  # queued counts as active: no second start
+        assert free.requests == []
+        held.release.set()
+        assert wait_for_idle(service, first)["status"] == "success"
+        assert wait_for_idle(service, second)["status"] == "success"
+    finally:
+        service.close()
