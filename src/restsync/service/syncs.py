@@ -102,7 +102,15 @@ class SyncManager:
                 if full or stored.last_prune_time is None:
                     stored.last_prune_time = now  # a full listing (the first run is one) resets the prune clock
             self._active[connector_id] = run_id
-        self._runner.submit(str(run_id), lambda token: self._execute(run_id, token))
+        try:
+            self._runner.submit(str(run_id), lambda token: self._execute(run_id, token))
+        except Exception as exc:  # the runner is shutting down: the run must not stay queued
+            with self._lock:
+                self._active.pop(connector_id, None)
+            with self._sessions.begin() as session:
+                stored = session.get(RunRow, run_id)
+                stored.status, stored.error, stored.finished_at = FAILED, _describe(exc), self._clock.time()
+            raise ConflictError(f"connector {connector_id}: the server is stopping; no sync started") from None
         return run_to_dict(row)
 
     def cancel(self, connector_id: str, reason: str = "cancelled by request") -> dict[str, Any]:

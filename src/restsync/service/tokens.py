@@ -13,7 +13,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import sessionmaker
 
 from restsync.clock import Clock
@@ -129,6 +129,7 @@ class SessionStore:
         csrf = secrets.token_urlsafe(24)
         now = self._clock.time()
         with self._sessions.begin() as session:
+            session.execute(delete(SessionRow).where(SessionRow.expires_at <= now))  # no pile of dead sessions
             session.add(SessionRow(session_hash=hash_token(session_id), token_id=token_id, csrf_token=csrf,
                                    create_time=now, expires_at=now + self._ttl))
         return session_id, csrf
