@@ -24,14 +24,17 @@ logger = logging.getLogger("restsync.server")
 
 
 def create_app(settings: ServiceSettings | None = None, *, service: Service | None = None,
-               max_body_bytes: int = MAX_BODY_BYTES, host: str = "127.0.0.1", port: int | None = None,
-               public_hosts: Sequence[str] = (), **service_options: Any) -> FastAPI:
-    """The app over `service`, or over a new `Service(settings)` that the app owns and closes.
+               close_service: bool | None = None, max_body_bytes: int = MAX_BODY_BYTES,
+               host: str = "127.0.0.1", port: int | None = None, public_hosts: Sequence[str] = (),
+               **service_options: Any) -> FastAPI:
+    """The app over `service`, or over a new `Service(settings)`. The app's shutdown closes the
+    service when it made it, or when `close_service` says so (`restsync serve`: uvicorn re-raises
+    SIGTERM after shutdown, so nothing after `server.run()` can be relied on).
     `host`/`port` (where it is bound) and `public_hosts` (names a proxy reaches it by) are the
     Host headers the MCP endpoint accepts."""
     if service is None and settings is None:
         raise ValueError("create_app needs settings or a service")
-    owned = service is None
+    owned = service is None if close_service is None else close_service
     service = service or Service(settings, **service_options)
 
     @asynccontextmanager
