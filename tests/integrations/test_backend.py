@@ -7,7 +7,7 @@ import pytest
 from restsync.errors import ConfigError
 from restsync.integrations import LocalBackend, SearchBackend, UnknownKnowledgeBaseError
 
-from conftest import LONG_BODY
+from .knowledge import LONG_BODY
 
 
 def test_lists_the_knowledge_base_with_counts_and_last_sync(small_kb):

@@ -9,16 +9,15 @@ import sys
 from typing import Any
 
 import httpx
-import httpx2
 from mcp.client import Client
 from mcp.client.stdio import StdioServerParameters
-from mcp.client.streamable_http import streamable_http_client
 from starlette.applications import Starlette
 
 from restsync.integrations import LocalBackend
 from restsync.integrations.mcp_server import mount_mcp
 
-from asgi_server import serve_asgi
+from .asgi_server import serve_asgi
+from .mcp_clients import http_client
 
 TOKEN = "rs-test-token"
 
@@ -89,12 +88,6 @@ def mcp_over_http(kb_dir, *, public_hosts=()):
     with serve_asgi(app_for) as base_url:
         yield f"{base_url}/mcp"
     backend.close()
-
-
-def http_client(url: str, token: str) -> Client:
-    transport = streamable_http_client(url, http_client=httpx2.AsyncClient(
-        headers={"Authorization": f"Bearer {token}"}, timeout=30))
-    return Client(transport)
 
 
 def test_streamable_http_with_the_sdk_client(small_kb):

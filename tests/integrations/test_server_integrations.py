@@ -19,8 +19,8 @@ from restsync.integrations.llamaindex import RestsyncRetriever as LlamaIndexRetr
 from restsync.server import create_app
 from restsync.service import Service, ServiceSettings
 
-from asgi_server import serve_asgi
-from test_mcp import http_client
+from .asgi_server import serve_asgi
+from .mcp_clients import http_client
 
 SYNC_LIMIT_S = 120  # bounds a broken test; the sync itself takes a few seconds
 
