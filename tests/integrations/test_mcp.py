@@ -122,3 +122,12 @@ def test_demo_end_to_end_over_stdio(demo_kb):
 
     hits = asyncio.run(run()).structured_content["hits"]
     assert len(hits) == 3 and hits[0]["link"].startswith("http://127.0.0.1")
+
+
+def test_mcp_command_refuses_a_directory_that_is_no_knowledge_base(tmp_path, capsys):
+    from restsync.cli.main import main
+
+    assert main(["mcp", "--kb", str(tmp_path / "typo")]) == 2
+    assert "--kb" in capsys.readouterr().err and not (tmp_path / "typo").exists()
+    assert main(["mcp", "--help"]) == 0
+    assert "restsync mcp --kb DIR" in capsys.readouterr().out

@@ -91,8 +91,10 @@ def test_dify_endpoint_over_the_server_tokens(server):
 
 
 def test_langchain_and_llamaindex_retrievers_against_the_server(server):
-    docs = LangChainRetriever(server_url=server["url"], token=server["token"], k=3,
-                              knowledge_base_ids=[server["dataset_id"]]).invoke("reset audit logs")
+    retriever = LangChainRetriever(server_url=server["url"], token=server["token"], k=3,
+                                   knowledge_base_ids=[server["dataset_id"]])
+    assert server["token"] not in repr(retriever) and server["token"] not in str(retriever.model_dump())
+    docs = retriever.invoke("reset audit logs")
     assert len(docs) == 3
     top = docs[0]
     assert top.id == top.metadata["chunk_id"] and top.metadata["knowledge_base_id"] == server["dataset_id"]
