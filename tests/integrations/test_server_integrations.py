@@ -82,10 +82,14 @@ def test_dify_endpoint_over_the_server_tokens(server):
     body = {"knowledge_id": server["dataset_id"], "query": "reset audit logs",
             "retrieval_setting": {"top_k": 3, "score_threshold": 0.1},
             "metadata_condition": {"logical_operator": "and", "conditions": [
-                {"name": "category", "comparison_operator": "not empty", "value": None}]}}
+                {"name": "category", "comparison_operator": "not empty", "value": None},  # checked on hits
+                {"name": "votes", "comparison_operator": "≥", "value": 0}]}}  # pushed into the search
     records = httpx.post(url, json=body, headers=auth(server)).json()["records"]
     assert len(records) == 3 and all(r["score"] >= 0.1 for r in records)
     assert records[0]["metadata"]["link"].startswith("http://127.0.0.1") and records[0]["metadata"]["category"]
+    none = {**body, "metadata_condition": {"conditions": [{"name": "votes", "comparison_operator": "<",
+                                                            "value": -1}]}}
+    assert httpx.post(url, json=none, headers=auth(server)).json() == {"records": []}
     unknown = httpx.post(url, json={**body, "knowledge_id": "nope"}, headers=auth(server))
     assert unknown.status_code == 404 and unknown.json()["error_code"] == 2001
 
