@@ -110,6 +110,8 @@ def run_serve(args: argparse.Namespace) -> int:
             print(f"created data directory {data_dir} (state, secret key for credentials, knowledge bases)")
         if token:
             print(f"admin API token (shown once, stored as a hash): {token}")
+        elif demo_api is None:
+            print(f"log in with an API token; `restsync token create NAME --data-dir {data_dir}` makes a new one")
         if demo_api is not None:
             from restsync.cli.demo_server import register_demo
 
@@ -123,6 +125,8 @@ def run_serve(args: argparse.Namespace) -> int:
         server = uvicorn.Server(config)
         try:
             server.run()
+            if not server.started:  # the port was taken, or the app failed to start: uvicorn said why
+                return 1
         finally:
             service.close()  # already closed by the app's shutdown unless uvicorn failed to start
         return 0

@@ -15,8 +15,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
-from sqlalchemy import select
-
 from restsync.clock import Clock, SystemClock
 from restsync.kb import KBSettings
 from restsync.service.connectors import ConnectorStore, load_source_config, preview_config, test_config
@@ -191,6 +189,12 @@ class Service:
             settings["embedding_url"] = changes["embedding_url"] or None
         if "chunk_tokens" in settings and "chunk_overlap" not in settings:
             settings["chunk_overlap"] = None  # re-derived from the new size
+        if settings:
+            busy = [c.id for c in self.datasets.connectors_of(dataset_id) if self.syncs.active_run_id(c.id)]
+            if busy:
+                # New settings reopen the knowledge base, which a running sync is writing to.
+                raise ConflictError(f"dataset {dataset_id}: connector {busy[0]} is syncing; change settings "
+                                    "when it is done (or cancel it)")
         row = self.datasets.update(dataset_id, name=changes.get("name"), description=changes.get("description"),
                                    settings_changes=settings or None)
         for link in changes.get("connectors") or []:
@@ -336,10 +340,6 @@ class Service:
             self.datasets.get(dataset_id)
         rows, total = self.connectors.list(dataset_id=dataset_id, offset=offset, limit=limit)
         return {"connectors": [self.connector_view(row) for row in rows], "total": total}
-
-    def find_connector_by_name(self, name: str) -> ConnectorRow | None:
-        with self._sessions() as session:
-            return session.scalar(select(ConnectorRow).where(ConnectorRow.name == name))
 
 
 def version() -> str:
