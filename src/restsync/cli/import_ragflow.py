@@ -92,7 +92,7 @@ def import_record(service: Any, record: dict[str, Any], dataset_id: str | None) 
         return {"name": name, "status": "skipped", "reason": f"source {source!r} is not a REST API connector"}
     preview = service.import_ragflow(record)  # validates; names the config key that is wrong
     body = preview["connector"]
-    if service.find_connector_by_name(body["name"]) is not None:
+    if service.connectors.find_by_name(body["name"]) is not None:
         return {"name": body["name"], "status": "skipped", "reason": "a connector with this name exists",
                 "warnings": preview["warnings"]}
     config = dict(record["config"]) if is_record else dict(record)  # the real secrets, not the masked copy
