@@ -16,7 +16,9 @@ import uvicorn
 @contextlib.contextmanager
 def serve_asgi(app_for_port: Callable[[int], Any], host: str = "127.0.0.1") -> Iterator[str]:
     """`app_for_port(port)` builds the app once the port is known (Host checks need it)."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    # IPPROTO_TCP, not 0: asyncio sets TCP_NODELAY only on sockets that say TCP, and without it
+    # every response waits ~40 ms for a delayed ACK.
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, 0))
     sock.listen(64)

@@ -7,7 +7,7 @@ import pytest
 from restsync.errors import ConfigError
 from restsync.integrations import LocalBackend, SearchBackend, UnknownKnowledgeBaseError
 
-from conftest import LONG_BODY
+from .knowledge import LONG_BODY
 
 
 def test_lists_the_knowledge_base_with_counts_and_last_sync(small_kb):
@@ -68,3 +68,28 @@ def test_demo_knowledge_base_end_to_end(demo_kb):
     assert hits and hits[0]["link"].startswith("http://127.0.0.1")
     document = backend.get_document(hits[0]["document_id"])
     assert hits[0]["text"] in document["text"]
+
+
+def test_remote_backend_errors_are_typed_and_carry_no_token(serve):
+    from restsync.integrations import BackendError, RemoteBackend
+    from servers.base import ApiServer, Reply
+
+    class NotRestsync(ApiServer):
+        def handle(self, request):
+            if request.path == "/api/v1/retrieval":
+                return Reply(status=403, json={"code": 403, "message": "unknown or revoked token", "data": None})
+            return Reply(status=404, json={"detail": "Not Found"})
+
+    server = serve(NotRestsync())
+    backend = RemoteBackend(server.base_url, "rs-secret-token")
+    with pytest.raises(BackendError, match="is it a restsync server") as missing:
+        backend.list_knowledge_bases()
+    with pytest.raises(BackendError, match="unknown or revoked token") as refused:
+        backend.search("x", kb_ids=None, filters=["category=Billing"], k=3)
+    assert refused.value.status == 403
+    assert server.requests[-1].json["metadata_condition"] == {
+        "logic": "and", "conditions": [{"name": "category", "comparison_operator": "is", "value": "Billing"}]}
+    assert all("rs-secret-token" not in str(error.value) for error in (missing, refused))
+    unreachable = RemoteBackend("http://127.0.0.1:9", "rs-secret-token")
+    with pytest.raises(BackendError):
+        unreachable.search("x", kb_ids=None, filters=[], k=1)

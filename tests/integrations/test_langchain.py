@@ -13,7 +13,7 @@ from restsync.errors import ConfigError
 from restsync.integrations.langchain import RestApiLoader, RestsyncRetriever
 from servers import UpdatedSinceServer, sample_items
 
-from loopback import ITEMS, changes_config
+from .loopback import ITEMS, changes_config
 
 
 def test_retriever_returns_chunks_with_citation_metadata(small_kb):

@@ -7,7 +7,7 @@ from llama_index.core.schema import Document, NodeWithScore, TextNode
 from restsync.integrations.llamaindex import RestApiReader, RestsyncRetriever
 from servers import UpdatedSinceServer, sample_items
 
-from loopback import ITEMS, changes_config
+from .loopback import ITEMS, changes_config
 
 
 def test_retriever_returns_text_nodes_with_scores(small_kb):

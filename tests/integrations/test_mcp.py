@@ -9,16 +9,15 @@ import sys
 from typing import Any
 
 import httpx
-import httpx2
 from mcp.client import Client
 from mcp.client.stdio import StdioServerParameters
-from mcp.client.streamable_http import streamable_http_client
 from starlette.applications import Starlette
 
 from restsync.integrations import LocalBackend
 from restsync.integrations.mcp_server import mount_mcp
 
-from asgi_server import serve_asgi
+from .asgi_server import serve_asgi
+from .mcp_clients import http_client
 
 TOKEN = "rs-test-token"
 
@@ -91,12 +90,6 @@ def mcp_over_http(kb_dir, *, public_hosts=()):
     backend.close()
 
 
-def http_client(url: str, token: str) -> Client:
-    transport = streamable_http_client(url, http_client=httpx2.AsyncClient(
-        headers={"Authorization": f"Bearer {token}"}, timeout=30))
-    return Client(transport)
-
-
 def test_streamable_http_with_the_sdk_client(small_kb):
     with mcp_over_http(small_kb) as url:
         check(asyncio.run(exercise(http_client(url, TOKEN))))
@@ -129,3 +122,12 @@ def test_demo_end_to_end_over_stdio(demo_kb):
 
     hits = asyncio.run(run()).structured_content["hits"]
     assert len(hits) == 3 and hits[0]["link"].startswith("http://127.0.0.1")
+
+
+def test_mcp_command_refuses_a_directory_that_is_no_knowledge_base(tmp_path, capsys):
+    from restsync.cli.main import main
+
+    assert main(["mcp", "--kb", str(tmp_path / "typo")]) == 2
+    assert "--kb" in capsys.readouterr().err and not (tmp_path / "typo").exists()
+    assert main(["mcp", "--help"]) == 0
+    assert "restsync mcp --kb DIR" in capsys.readouterr().out

@@ -24,7 +24,7 @@ import pytest
     ("POST", "/api/v1/retrieval", {"question": "q", "metadata_condition": {"conditions": [
         {"name": "a", "comparison_operator": "like", "value": "x"}]}}, 400,
      "metadata_condition.conditions[0].comparison_operator"),
-    ("POST", "/api/v1/retrieval", {"question": "q", "metadata_condition": {"logic": "or", "conditions": []}}, 400,
+    ("POST", "/api/v1/retrieval", {"question": "q", "metadata_condition": {"logic": "xor", "conditions": []}}, 400,
      "metadata_condition.logic"),
     ("POST", "/api/v1/retrieval", {"question": "q", "dataset_ids": ["nope"]}, 404, "dataset"),
     ("PATCH", "/api/v1/connectors/nope", {"status": "SCHEDULE"}, 404, "connector"),

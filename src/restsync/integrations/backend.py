@@ -212,8 +212,10 @@ class RemoteBackend:
 
     def list_knowledge_bases(self) -> list[dict]:
         data = self._call("GET", "/api/v1/datasets", params={"page_size": 1000})
-        rows = data if isinstance(data, list) else (data or {}).get("datasets", []) if isinstance(data, dict) else []
-        return [_dataset_to_kb(row) for row in rows]
+        if data is _NOT_FOUND:
+            raise BackendError(f"{self.base_url} has no /api/v1/datasets: is it a restsync server?", status=404)
+        rows = data if isinstance(data, list) else []
+        return [_dataset_to_kb(row) for row in rows if isinstance(row, dict)]
 
     def search(self, query: str, *, kb_ids: list[str] | None = None, filters: list[str | Filter] | None = None,
                k: int = 5, vector_weight: float | None = None) -> list[dict]:

@@ -1,7 +1,8 @@
-"""Dify's `metadata_condition` in restsync terms.
+"""Dify's and RAGFlow's `metadata_condition` in restsync terms.
 
 Dify sends `{"logical_operator": "and"|"or", "conditions": [{"name", "comparison_operator",
-"value"}]}`. A plan splits it in two:
+"value"}]}`; RAGFlow's retrieval API the same with `logic` for `logical_operator`. A plan splits
+it in two:
 
 - `filters`: conditions the knowledge base's own filters express exactly (`=`, `!=`, ranges,
   `in`; `not in` as one `!=` per value), pushed into the search so they cost nothing and lose
@@ -78,9 +79,10 @@ def plan_conditions(raw: Any, where: str = "metadata_condition") -> ConditionPla
         return ConditionPlan()
     if not isinstance(raw, dict):
         raise ConfigError("must be an object or null", key=where)
-    logical = raw.get("logical_operator") or "and"
+    logical_key = "logic" if "logic" in raw and "logical_operator" not in raw else "logical_operator"
+    logical = raw.get(logical_key) or "and"
     if not isinstance(logical, str) or logical.lower() not in ("and", "or"):
-        raise ConfigError("must be 'and' or 'or'", key=f"{where}.logical_operator")
+        raise ConfigError("must be 'and' or 'or'", key=f"{where}.{logical_key}")
     items = raw.get("conditions") or []
     if not isinstance(items, list):
         raise ConfigError("must be a list", key=f"{where}.conditions")

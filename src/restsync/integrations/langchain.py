@@ -18,7 +18,7 @@ from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.document_loaders import BaseLoader
 from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
-from pydantic import ConfigDict, Field, PrivateAttr
+from pydantic import ConfigDict, Field, PrivateAttr, SecretStr
 
 from restsync.integrations.backend import SearchBackend
 from restsync.integrations.convert import document_metadata, hit_metadata, open_backend, parse_window
@@ -40,7 +40,7 @@ class RestsyncRetriever(BaseRetriever):
     backend: Any = None
     kb_path: str | Path | None = None
     server_url: str | None = None
-    token: str | None = Field(default=None, repr=False)
+    token: SecretStr | None = Field(default=None, repr=False)  # never in reprs, traces or dumps
     knowledge_base_ids: list[str] | None = None
     k: int = Field(default=4, ge=1)
     filters: list[str] = Field(default_factory=list)
@@ -51,7 +51,8 @@ class RestsyncRetriever(BaseRetriever):
     def __init__(self, **data: Any):
         super().__init__(**data)
         # Opened after validation so a bad location is a ConfigError naming the argument.
-        self._backend = open_backend(self.backend, kb_path=self.kb_path, server_url=self.server_url, token=self.token)
+        token = self.token.get_secret_value() if self.token is not None else None
+        self._backend = open_backend(self.backend, kb_path=self.kb_path, server_url=self.server_url, token=token)
 
     def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
         hits = self._backend.search(query, kb_ids=self.knowledge_base_ids, filters=list(self.filters), k=self.k,

@@ -13,49 +13,24 @@ from typing import Any, Sequence
 
 from restsync.document import format_utc
 from restsync.errors import ConfigError
+from restsync.integrations.conditions import ConditionPlan, plan_conditions
 from restsync.kb.filters import Filter
 from restsync.kb.terms import query_terms, term_matches
 from restsync.service.datasets import DatasetStore
 from restsync.service.errors import InvalidRequestError, NotFoundError
 
-# RAGFlow's comparison operators (and the plain forms) -> the knowledge base's filter operators.
-OPERATORS = {
-    "is": "=", "=": "=", "==": "=", "is not": "!=", "≠": "!=", "!=": "!=", "not is": "!=",
-    ">": ">", "<": "<", "≥": ">=", ">=": ">=", "≤": "<=", "<=": "<=", "in": "in",
-}
 _WORD = re.compile(r"\w+", re.UNICODE)
 # `total` counts the hits among the best this many (or the requested page, if deeper), capped by top_k.
 COUNTED_HITS = 100
 
 
-def metadata_filters(condition: dict[str, Any] | None) -> list[Filter]:
-    """RAGFlow's `metadata_condition` as knowledge-base filters (all must hold)."""
-    if not condition:
-        return []
-    logic = str(condition.get("logic") or "and").lower()
-    if logic != "and":
-        raise InvalidRequestError("only 'and' is supported", key="metadata_condition.logic")
-    filters = []
-    for index, item in enumerate(condition.get("conditions") or []):
-        where = f"metadata_condition.conditions[{index}]"
-        name = str(item.get("name") or "").strip()
-        if not name:
-            raise InvalidRequestError("must name a metadata field", key=f"{where}.name")
-        operator = OPERATORS.get(str(item.get("comparison_operator") or "is").strip().lower())
-        if operator is None:
-            raise InvalidRequestError(f"must be one of {', '.join(OPERATORS)}", key=f"{where}.comparison_operator")
-        value = item.get("value")
-        if operator == "in":
-            values = value if isinstance(value, list) else str(value or "").split(",")
-            value = tuple(str(v).strip() for v in values if str(v).strip())
-            if not value:
-                raise InvalidRequestError("lists no values", key=f"{where}.value")
-        elif value is None:
-            raise InvalidRequestError("is required", key=f"{where}.value")
-        else:
-            value = str(value)
-        filters.append(Filter(name, operator, value))
-    return filters
+def metadata_plan(condition: dict[str, Any] | None) -> ConditionPlan:
+    """RAGFlow's `metadata_condition` (every operator its API reference lists, `and`/`or`):
+    knowledge-base filters where they are exact, the rest checked on each hit's metadata."""
+    try:
+        return plan_conditions(condition or None)
+    except ConfigError as exc:
+        raise InvalidRequestError(str(exc).split(": ", 1)[-1], key=exc.key or "metadata_condition") from None
 
 
 def highlight(text: str, question: str) -> str:
@@ -108,13 +83,15 @@ class DatasetSearch:
         """RAGFlow's `POST /api/v1/retrieval` (body already validated for types)."""
         question = body["question"]
         page, page_size, top_k = body["page"], body["page_size"], body["top_k"]
-        filters = metadata_filters(body.get("metadata_condition"))
+        plan = metadata_plan(body.get("metadata_condition"))
+        wanted = min(top_k, max(page * page_size, COUNTED_HITS))
         try:
-            hits = self.hits(question, dataset_ids=body.get("dataset_ids"), filters=filters, k=min(top_k, max(page * page_size, COUNTED_HITS)),
-                             vector_weight=body.get("vector_similarity_weight"),
+            hits = self.hits(question, dataset_ids=body.get("dataset_ids"), filters=plan.filters,
+                             k=plan.candidates(wanted), vector_weight=body.get("vector_similarity_weight"),
                              threshold=body.get("similarity_threshold") or 0.0, document_ids=body.get("document_ids"))
         except ConfigError as exc:
             raise InvalidRequestError(str(exc).split(": ", 1)[-1], key="metadata_condition") from None
+        hits = [(dataset_id, hit) for dataset_id, hit in hits if plan.keeps(dict(hit.metadata or {}))][:wanted]
         window = hits[(page - 1) * page_size: page * page_size]
         chunks = []
         aggregates: dict[str, dict[str, Any]] = {}
