@@ -11,7 +11,7 @@ set) and `datasets/<id>/` (one knowledge base each).
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -40,13 +40,12 @@ class ServiceSettings:
     data_dir: Path
     database_url: str | None = None  # default: SQLite file in data_dir
     allow_private: bool = False  # the operator's --allow-private; the stored setting can also allow
-    max_concurrent_syncs: int | None = None  # default: the stored setting, else 2
+    max_concurrent_syncs: int | None = None  # the operator's flag wins; else the stored setting, else 2
     scheduler: bool = True  # run the scheduler thread (tests call tick() instead)
     scheduler_interval: float = 15.0
     resume: bool = True  # resume runs the last process left interrupted
     demo_url: str | None = None  # the demo API's base URL, when serving the demo
     env: Mapping[str, str] | None = None  # where RESTSYNC_SECRET_KEY is read (default os.environ)
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 class Service:
@@ -118,8 +117,8 @@ class Service:
 
     def settings_view(self) -> dict[str, Any]:
         return {"allow_private": self.settings.allow_private or bool(self.get_setting("allow_private", False)),
-                "max_concurrent_syncs": int(self.get_setting("max_concurrent_syncs") or
-                                            self.settings.max_concurrent_syncs or DEFAULT_MAX_CONCURRENT_SYNCS),
+                "max_concurrent_syncs": int(self.settings.max_concurrent_syncs or
+                                            self.get_setting("max_concurrent_syncs") or DEFAULT_MAX_CONCURRENT_SYNCS),
                 "version": version()}
 
     def update_settings(self, changes: Mapping[str, Any]) -> dict[str, Any]:
