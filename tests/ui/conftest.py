@@ -1,0 +1,97 @@
+"""Browser-test fixtures: Debian's Chromium driven by Playwright, and a real restsync server.
+
+The server is uvicorn in a thread, serving `create_app` on a loopback socket that is already
+listening before the thread starts (the first request waits in the backlog, so nothing polls).
+Its data dir is a tmp dir, datasets use the `hashing` embedder, and private addresses are allowed
+so sources can point at the loopback test APIs.
+
+Screenshots go to $RESTSYNC_SCREENSHOTS when set (`docs/ui/` is made that way), else to the
+test's tmp dir.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+CHROMIUM = os.environ.get("RESTSYNC_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+VIEWPORT = {"width": 1280, "height": 800}
+
+
+@dataclass
+class RunningServer:
+    url: str
+    token: str
+    service: object
+
+
+@pytest.fixture
+def restsync_server(tmp_path: Path) -> Iterator[RunningServer]:
+    pytest.importorskip("fastapi")
+    uvicorn = pytest.importorskip("uvicorn")
+    from restsync.server.app import ServerSettings, create_app
+
+    settings = ServerSettings(data_dir=tmp_path / "data", allow_private=True)
+    app = create_app(settings)
+    service = app.state.service
+    _, token = service.tokens.create("admin")
+
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(64)
+    port = sock.getsockname()[1]
+    config = uvicorn.Config(app, log_level="warning", lifespan="on", timeout_graceful_shutdown=5)
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="restsync-ui-server", daemon=True)
+    thread.start()
+    try:
+        yield RunningServer(f"http://127.0.0.1:{port}", token, service)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=15)
+        sock.close()
+
+
+@pytest.fixture
+def screenshots(tmp_path: Path) -> Path:
+    target = Path(os.environ.get("RESTSYNC_SCREENSHOTS") or tmp_path / "screenshots")
+    target.mkdir(parents=True, exist_ok=True)
+    return target
+
+
+@pytest.fixture
+def browser_page(tmp_path: Path):
+    """A fresh Chromium page at 1280x800; the test fails on any console error or page exception."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    if not (os.path.isfile(CHROMIUM) and os.access(CHROMIUM, os.X_OK)):
+        pytest.skip(f"no Chromium at {CHROMIUM}: install Debian's `chromium` package (scripts/test.sh does as root)")
+    profile = tmp_path / "chromium-profile"
+    errors: list[str] = []
+    with sync_api.sync_playwright() as playwright:
+        context = playwright.chromium.launch_persistent_context(
+            str(profile), executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS, viewport=VIEWPORT)
+        context.set_default_timeout(15_000)
+
+        def watch(page) -> None:
+            page.on("console", lambda message: errors.append(f"console.{message.type}: {message.text} "
+                                                             f"({page.url})") if message.type == "error" else None)
+            page.on("pageerror", lambda exc: errors.append(f"page error: {exc} ({page.url})"))
+
+        context.on("page", watch)
+        page = context.pages[0] if context.pages else context.new_page()
+        watch(page)
+        try:
+            yield page
+        finally:
+            context.close()
+            shutil.rmtree(profile, ignore_errors=True)
+    assert not errors, "browser console errors:\n" + "\n".join(errors)
