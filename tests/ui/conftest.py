@@ -15,6 +15,7 @@ import os
 import shutil
 import socket
 import threading
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
@@ -34,31 +35,49 @@ class RunningServer:
     service: object
 
 
-@pytest.fixture
-def restsync_server(tmp_path: Path) -> Iterator[RunningServer]:
-    pytest.importorskip("fastapi")
+@contextmanager
+def uvicorn_serving(app) -> Iterator[str]:
+    """Serve `app` on a loopback port; yields its base URL."""
     uvicorn = pytest.importorskip("uvicorn")
-    from restsync.server.app import ServerSettings, create_app
-
-    settings = ServerSettings(data_dir=tmp_path / "data", allow_private=True)
-    app = create_app(settings)
-    service = app.state.service
-    _, token = service.tokens.create("admin")
-
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.bind(("127.0.0.1", 0))
-    sock.listen(64)
+    sock.listen(64)  # listening already: requests wait in the backlog until uvicorn accepts
     port = sock.getsockname()[1]
     config = uvicorn.Config(app, log_level="warning", lifespan="on", timeout_graceful_shutdown=5)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="restsync-ui-server", daemon=True)
     thread.start()
     try:
-        yield RunningServer(f"http://127.0.0.1:{port}", token, service)
+        yield f"http://127.0.0.1:{port}"
     finally:
         server.should_exit = True
         thread.join(timeout=15)
         sock.close()
+
+
+@pytest.fixture
+def restsync_server(tmp_path: Path) -> Iterator[RunningServer]:
+    pytest.importorskip("fastapi")
+    from restsync.server.app import ServerSettings, create_app
+
+    settings = ServerSettings(data_dir=tmp_path / "data", allow_private=True)
+    app = create_app(settings)
+    service = app.state.service
+    _, token = service.tokens.create("admin")
+    with uvicorn_serving(app) as url:
+        yield RunningServer(url, token, service)
+
+
+@pytest.fixture
+def ui_only_server() -> Iterator[str]:
+    """The UI router alone (no API): for checks of the pages' own scripts."""
+    fastapi = pytest.importorskip("fastapi")
+    from restsync.server.ui import ui_router
+
+    app = fastapi.FastAPI()
+    app.include_router(ui_router())
+    with uvicorn_serving(app) as url:
+        yield url
 
 
 @pytest.fixture
