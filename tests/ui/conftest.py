@@ -58,10 +58,10 @@ def uvicorn_serving(app) -> Iterator[str]:
 @pytest.fixture
 def restsync_server(tmp_path: Path) -> Iterator[RunningServer]:
     pytest.importorskip("fastapi")
-    from restsync.server.app import ServerSettings, create_app
+    from restsync.server.app import create_app
+    from restsync.service import ServiceSettings
 
-    settings = ServerSettings(data_dir=tmp_path / "data", allow_private=True)
-    app = create_app(settings)
+    app = create_app(ServiceSettings(data_dir=tmp_path / "data", allow_private=True))
     service = app.state.service
     _, token = service.tokens.create("admin")
     with uvicorn_serving(app) as url:

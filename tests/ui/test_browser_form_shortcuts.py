@@ -31,7 +31,7 @@ def open_new_source_form(page: Page, server) -> None:
     expect(page.get_by_role("heading", name="New data source")).to_be_visible()
 
 
-def test_a_pasted_url_fills_the_form(browser_page: Page, restsync_server, serve) -> None:
+def test_a_pasted_url_fills_the_form(restsync_server, serve, browser_page: Page) -> None:
     page = browser_page
     api = serve(HelpCentreApi(API_TOKEN))
     open_new_source_form(page, restsync_server)
@@ -49,7 +49,7 @@ def test_a_pasted_url_fills_the_form(browser_page: Page, restsync_server, serve)
     expect(page.get_by_test_id("verdict")).to_contain_text("Passed")
 
 
-def test_a_pasted_ragflow_config_fills_the_form(browser_page: Page, restsync_server, serve) -> None:
+def test_a_pasted_ragflow_config_fills_the_form(restsync_server, serve, browser_page: Page) -> None:
     page = browser_page
     api = serve(HelpCentreApi(API_TOKEN))
     open_new_source_form(page, restsync_server)

@@ -24,7 +24,7 @@ def shot(page: Page, folder: Path, name: str) -> None:
     page.screenshot(path=str(folder / f"{name}.png"))
 
 
-def test_configure_sync_and_search_in_the_browser(browser_page: Page, restsync_server, serve, screenshots: Path) -> None:
+def test_configure_sync_and_search_in_the_browser(restsync_server, serve, browser_page: Page, screenshots: Path) -> None:
     page = browser_page
     api = serve(HelpCentreApi(API_TOKEN))
     base = restsync_server.url
@@ -72,6 +72,7 @@ def test_configure_sync_and_search_in_the_browser(browser_page: Page, restsync_s
     page.get_by_label("Page size parameter").fill("per_page")
     page.get_by_label("Page size", exact=True).fill("10")
     page.get_by_label("Total pages path").fill("$.meta.total_pages")
+    page.get_by_label("Total count path").fill("$.meta.total")
     expect(page.get_by_label("Cursor parameter")).to_be_hidden()
     page.get_by_label("Refresh interval").fill("0")
 

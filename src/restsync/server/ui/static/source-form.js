@@ -208,30 +208,47 @@ function formToConfig(form, storedSecrets) {
   return config;
 }
 
-// Secrets that suggest masks come from what the user pasted: fill them back in.
+// suggest never echoes a secret: it names a ${ENV} variable (or "***") where one was. In the browser
+// the user pasted the secret a moment ago, so put what they pasted back in its place.
+const PLACEHOLDER = /^\$\{[A-Za-z0-9_]+\}$/;
+function isPlaceholder(value) {
+  return !value || value === MASK || PLACEHOLDER.test(value);
+}
+
 function secretsFromPaste(form, url, headerLines) {
   const headers = linesToObject(headerLines);
   const header = (name) => {
     const key = Object.keys(headers).find((k) => k.toLowerCase() === name.toLowerCase());
     return key === undefined ? "" : headers[key];
   };
-  if (form.auth_type === "bearer" && !form.auth.token) {
-    form.auth.token = header("Authorization").replace(/^Bearer\s+/i, "");
-  } else if (form.auth_type === "api_key_header" && !form.auth.api_key) {
-    form.auth.api_key = header(form.auth.header_name || "X-API-Key");
-  } else if (form.auth_type === "basic" && !form.auth.password) {
-    const encoded = header("Authorization").replace(/^Basic\s+/i, "");
+  let query = new URLSearchParams();
+  try { query = new URL(url).searchParams; } catch (err) { /* not a URL: nothing to take */ }
+  const auth = form.auth;
+  for (const name of SECRET_FIELDS) if (isPlaceholder(auth[name])) auth[name] = "";
+  if (form.auth_type === "bearer" && !auth.token) {
+    auth.token = header("Authorization").replace(/^Bearer\s+/i, "");
+  } else if (form.auth_type === "api_key_header" && !auth.api_key) {
+    auth.api_key = header(auth.header_name || "X-API-Key");
+  } else if (form.auth_type === "basic" && !auth.password) {
     try {
-      const decoded = atob(encoded);
+      const decoded = atob(header("Authorization").replace(/^Basic\s+/i, ""));
       const at = decoded.indexOf(":");
-      if (at !== -1) { form.auth.username = form.auth.username || decoded.slice(0, at); form.auth.password = decoded.slice(at + 1); }
+      if (at !== -1) { auth.username = decoded.slice(0, at); auth.password = decoded.slice(at + 1); }
     } catch (err) { /* not base64: leave the fields for the user */ }
-  } else if (form.auth_type === "api_key_query" && !form.auth.api_key) {
-    try { form.auth.api_key = new URL(url).searchParams.get(form.auth.param_name || "api_key") || ""; } catch (err) { /* bad URL */ }
+  } else if (form.auth_type === "api_key_query" && !auth.api_key) {
+    auth.api_key = query.get(auth.param_name || "api_key") || "";
   }
-  // The secret now lives in the auth fields; drop the masked copy from headers/query.
-  form.headers = form.headers.split("\n").filter((line) => !line.includes(MASK)).join("\n");
-  form.query_params = form.query_params.split("\n").filter((line) => !line.includes(MASK)).join("\n");
+  // Further credentials stay where they were given (a header, a query parameter): refill those too.
+  const refill = (text, lookup) => text.split("\n").map((line) => {
+    const at = line.indexOf("=");
+    if (at === -1) return line;
+    const key = line.slice(0, at).trim();
+    const value = line.slice(at + 1).trim();
+    const placeholder = value.match(/\$\{[A-Za-z0-9_]+\}|\*\*\*/);
+    return placeholder && lookup(key) ? key + "=" + lookup(key) : line;
+  }).join("\n");
+  form.headers = refill(form.headers, header);
+  form.query_params = refill(form.query_params, (name) => query.get(name));
 }
 
 function rawSecretsFromImport(raw) {
@@ -369,7 +386,9 @@ document.addEventListener("alpine:init", () => {
         this.form = form;
         this.storedSecrets = {};
         if (!this.name) { try { this.name = new URL(this.suggestUrl).hostname; } catch (err) { /* keep empty */ } }
-        this.startNotes = [...Object.entries(data.notes || {}).map(([key, why]) => key + ": " + why), ...(data.warnings || [])];
+        // The variable names suggest gives are for files; here the pasted secret fills the form.
+        const notes = Object.entries(data.notes || {}).filter(([key]) => key !== "credentials");
+        this.startNotes = [...notes.map(([key, why]) => key + ": " + why), ...(data.warnings || [])];
         this.start = "";
       } catch (err) {
         this.startError = err.message;
