@@ -20,8 +20,8 @@ API_TOKEN = "help-centre-secret-7f3a"
 WRONG_TOKEN = "not-the-token"
 
 
-def shot(page: Page, folder: Path, name: str) -> None:
-    page.screenshot(path=str(folder / f"{name}.png"))
+def shot(page: Page, folder: Path, name: str, **options) -> None:
+    page.screenshot(path=str(folder / f"{name}.png"), **options)
 
 
 def test_configure_sync_and_search_in_the_browser(restsync_server, serve, browser_page: Page, screenshots: Path) -> None:
@@ -32,9 +32,11 @@ def test_configure_sync_and_search_in_the_browser(restsync_server, serve, browse
     # -- log in: a signed-out visit lands on the login page, the token opens a session ------------
     page.goto(base + "/login?next=%2F")
     expect(page.get_by_role("heading", name="Log in")).to_be_visible()
-    page.get_by_label("API token").fill(restsync_server.token)
+    token_field = page.get_by_label("API token")
+    expect(token_field).to_be_focused()  # keyboard first: the field has focus, Enter submits
+    page.keyboard.type(restsync_server.token)
     shot(page, screenshots, "login")
-    page.get_by_role("button", name="Log in").click()
+    token_field.press("Enter")
     expect(page).to_have_url(base + "/")
     expect(page.get_by_text("No knowledge bases yet")).to_be_visible()
 
@@ -96,7 +98,7 @@ def test_configure_sync_and_search_in_the_browser(restsync_server, serve, browse
     expect(docs).to_have_count(5)
     expect(docs.first).to_contain_text("How to refund an annual plan (1)")
     expect(docs.first).to_contain_text("Billing")
-    shot(page, screenshots, "source-form")
+    shot(page, screenshots, "source-form", full_page=True)
     page.get_by_role("tab", name="Page inspector").click()
     inspector = page.get_by_test_id("inspector")
     expect(inspector).to_contain_text("GET " + api.url("/api/articles"))
@@ -160,7 +162,7 @@ def test_configure_sync_and_search_in_the_browser(restsync_server, serve, browse
     expect(page.get_by_test_id("new-token")).to_contain_text("rs-")
     row = page.locator("tr", has_text="chat-app")
     expect(row).to_contain_text("active")
-    shot(page, screenshots, "tokens")
+    shot(page, screenshots, "tokens", mask=[page.get_by_test_id("new-token")])
     page.once("dialog", lambda dialog: dialog.accept())
     row.get_by_role("button", name="Revoke").click()
     expect(row).to_contain_text("revoked")

@@ -130,6 +130,11 @@ document.addEventListener("alpine:init", () => {
         this.actionError = "Could not load the documents: " + err.message;
       }
     },
+    // A running run's row shows the live counts (the stored ones lag behind).
+    live(run) {
+      const p = this.progress[run.connector_id];
+      return p && p.running && p.run && p.run.id === run.id ? { ...run, ...p.run } : run;
+    },
     connectorName(id) {
       const found = this.connectors.find((c) => c.id === id);
       return found ? found.name : id;
@@ -206,7 +211,7 @@ document.addEventListener("alpine:init", () => {
     question: "",
     lastQuestion: "",
     filters: [],
-    weight: null,
+    weight: "",
     pageSize: 10,
     hits: [],
     total: 0,
@@ -260,7 +265,7 @@ document.addEventListener("alpine:init", () => {
         highlight: false,
       };
       if (conditions.length) body.metadata_condition = { logic: "and", conditions };
-      if (this.weight !== null) body.vector_similarity_weight = this.weight;
+      if (this.weight !== "") body.vector_similarity_weight = Number(this.weight);
       try {
         const data = await api.post("/retrieval", body);
         this.hits = data.chunks;
