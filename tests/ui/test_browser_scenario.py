@@ -20,6 +20,12 @@ API_TOKEN = "help-centre-secret-7f3a"
 WRONG_TOKEN = "not-the-token"
 
 
+def follow(page: Page, link, url) -> None:
+    """Click a link and wait for the next page's scripts (typing into a page still loading is lost)."""
+    link.click()
+    page.wait_for_url(url, wait_until="domcontentloaded")
+
+
 def shot(page: Page, folder: Path, name: str, **options) -> None:
     page.screenshot(path=str(folder / f"{name}.png"), **options)
 
@@ -30,7 +36,8 @@ def test_configure_sync_and_search_in_the_browser(restsync_server, serve, browse
     base = restsync_server.url
 
     # -- log in: a signed-out visit lands on the login page, the token opens a session ------------
-    page.goto(base + "/login?next=%2F")
+    page.goto(base + "/")
+    expect(page).to_have_url(base + "/login?next=%2F")
     expect(page.get_by_role("heading", name="Log in")).to_be_visible()
     token_field = page.get_by_label("API token")
     expect(token_field).to_be_focused()  # keyboard first: the field has focus, Enter submits
@@ -54,7 +61,7 @@ def test_configure_sync_and_search_in_the_browser(restsync_server, serve, browse
     expect(page.get_by_text("No data sources")).to_be_visible()
 
     # -- the source form: auth and pagination fields appear with their type ---------------------------
-    page.get_by_role("link", name="Add data source").click()
+    follow(page, page.get_by_role("link", name="Add data source"), re.compile(r".*/sources/new$"))
     expect(page.get_by_role("heading", name="New data source")).to_be_visible()
     page.get_by_label("Name", exact=True).fill("help-articles")
     page.get_by_label("Base URL").fill(api.url("/api/articles"))
@@ -110,7 +117,8 @@ def test_configure_sync_and_search_in_the_browser(restsync_server, serve, browse
     # -- Save: the first sync starts; watch it in flight, then to its end ------------------------------
     api.hold(from_page=2)
     page.get_by_role("button", name="Save").first.click()
-    expect(page).to_have_url(kb_url)
+    expect(page.get_by_test_id("form-error")).to_be_hidden()
+    page.wait_for_url(kb_url, wait_until="domcontentloaded")
     progress = page.get_by_test_id("progress-text")
     expect(progress).to_contain_text("of 30 documents")
     expect(progress).to_contain_text("%")
@@ -129,7 +137,7 @@ def test_configure_sync_and_search_in_the_browser(restsync_server, serve, browse
     shot(page, screenshots, "knowledge-base")
 
     # -- search with a metadata filter, open the hit's link and its document ----------------------------
-    page.get_by_role("link", name="Search", exact=True).first.click()
+    follow(page, page.get_by_role("link", name="Search", exact=True).first, re.compile(r".*/search$"))
     page.get_by_label("Question").fill("reset two-factor authentication")
     page.get_by_role("button", name="Add filter").click()
     page.get_by_label("Filter 1 field").fill("category")
@@ -156,7 +164,7 @@ def test_configure_sync_and_search_in_the_browser(restsync_server, serve, browse
     shot(page, screenshots, "document")
 
     # -- tokens: create one (shown once), then revoke it ------------------------------------------------
-    page.get_by_role("link", name="API tokens").click()
+    follow(page, page.get_by_role("link", name="API tokens"), re.compile(r".*/tokens$"))
     page.get_by_label("Name").fill("chat-app")
     page.get_by_role("button", name="Create token").click()
     expect(page.get_by_test_id("new-token")).to_contain_text("rs-")
@@ -168,7 +176,7 @@ def test_configure_sync_and_search_in_the_browser(restsync_server, serve, browse
     expect(row).to_contain_text("revoked")
 
     # -- the knowledge bases page with its counts ------------------------------------------------------
-    page.get_by_role("link", name="Knowledge bases").first.click()
+    follow(page, page.get_by_role("link", name="Knowledge bases").first, base + "/")
     card = page.locator(".card", has_text="Help centre")
     expect(card).to_contain_text("30")
     shot(page, screenshots, "knowledge-bases")
