@@ -91,6 +91,7 @@ def test_configure_sync_and_search_in_the_browser(restsync_server, serve, browse
     expect(verdict).to_contain_text("Failed")
     expect(page.get_by_test_id("problems")).to_contain_text("401")
     expect(page.get_by_test_id("check-panel")).to_contain_text("rejected")
+    shot(page, screenshots, "test-connection-failed")
 
     # ... and the right one passes, with the items and fields it found.
     page.get_by_label("Token", exact=True).fill(API_TOKEN)
@@ -135,6 +136,27 @@ def test_configure_sync_and_search_in_the_browser(restsync_server, serve, browse
     expect(runs.locator("tbody tr").first).to_contain_text("incremental")
     expect(runs.locator("tbody tr").first).to_contain_text("success")
     shot(page, screenshots, "knowledge-base")
+
+    # A full sync can be cancelled while it runs.
+    api.hold(from_page=2)
+    page.get_by_role("button", name="Full sync").click()
+    expect(progress).to_contain_text("of 30 documents")
+    page.get_by_role("button", name="Cancel").click()
+    api.release()
+    expect(runs.locator("tbody tr")).to_have_count(3)
+    expect(runs.locator("tbody tr").first).to_contain_text("cancelled")
+    expect(page.get_by_role("heading", name=re.compile(r"Documents \(30\)"))).to_be_visible()
+
+    # The saved source opens in the form with its secret kept on the server, not shown.
+    follow(page, page.get_by_role("link", name="help-articles"), re.compile(r".*/sources/[^/]+$"))
+    expect(page.get_by_role("heading", name="Edit data source")).to_be_visible()
+    expect(page.get_by_label("Name", exact=True)).to_have_value("help-articles")
+    token = page.get_by_label("Token", exact=True)
+    expect(token).to_have_value("")
+    expect(token).to_have_attribute("placeholder", re.compile("stored"))
+    expect(page.get_by_label("Pagination type")).to_have_value("page")
+    page.get_by_role("button", name="Test connection").first.click()
+    expect(verdict).to_contain_text("Passed")  # the stored token was used
 
     # -- search with a metadata filter, open the hit's link and its document ----------------------------
     follow(page, page.get_by_role("link", name="Search", exact=True).first, re.compile(r".*/search$"))
