@@ -48,6 +48,14 @@ const api = {
       toLogin();
       throw new ApiError("Signed out: log in again", 401, null);
     }
+    // 403 is also an expired session or a revoked token: if /auth/me refuses too, log in again.
+    if (response.status === 403 && redirectOn401 && path !== "/auth/me") {
+      const me = await fetch(API + "/auth/me", { credentials: "same-origin" }).catch(() => null);
+      if (me && (me.status === 401 || me.status === 403)) {
+        toLogin();
+        throw new ApiError("Signed out: log in again", 403, null);
+      }
+    }
     if (!response.ok || (envelope && envelope.code !== undefined && envelope.code !== 0)) {
       const message = (envelope && (envelope.message || envelope.detail)) || response.statusText || "request failed";
       throw new ApiError(typeof message === "string" ? message : JSON.stringify(message), response.status,
