@@ -88,13 +88,19 @@ def screenshots(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def browser_page(tmp_path: Path):
+def console_errors() -> list[str]:
+    """Console errors and page exceptions seen so far; a test that provokes one on purpose removes it."""
+    return []
+
+
+@pytest.fixture
+def browser_page(tmp_path: Path, console_errors: list[str]):
     """A fresh Chromium page at 1280x800; the test fails on any console error or page exception."""
     sync_api = pytest.importorskip("playwright.sync_api")
     if not (os.path.isfile(CHROMIUM) and os.access(CHROMIUM, os.X_OK)):
         pytest.skip(f"no Chromium at {CHROMIUM}: install Debian's `chromium` package (scripts/test.sh does as root)")
     profile = tmp_path / "chromium-profile"
-    errors: list[str] = []
+    errors = console_errors
     with sync_api.sync_playwright() as playwright:
         context = playwright.chromium.launch_persistent_context(
             str(profile), executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS, viewport=VIEWPORT)

@@ -26,7 +26,7 @@ def open_new_source_form(page: Page, server) -> None:
     page.goto(server.url + "/login")
     page.get_by_label("API token").fill(server.token)
     page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("heading", name="Knowledge bases")).to_be_visible()
+    page.wait_for_url(server.url + "/", wait_until="domcontentloaded")
     page.goto(f"{server.url}/kb/{dataset_id}/sources/new", wait_until="domcontentloaded")
     expect(page.get_by_role("heading", name="New data source")).to_be_visible()
 
