@@ -19,12 +19,12 @@ def demo_config(api_url: str) -> dict[str, Any]:
     return raw
 
 
-def register_demo(service: Any, api_url: str) -> str:
+def register_demo(service: Any, api_url: str, *, embedder: str | None = None) -> str:
     """Create (or point at this start's demo API) the demo dataset and connector, start a sync, and
     return a fresh login token (the previous demo token is revoked: only the hash was kept)."""
     dataset = service.datasets.find_by_name(DEMO_NAME)
     dataset_id = dataset.id if dataset else service.create_dataset(
-        name=DEMO_NAME, description="The offline demo help centre (150 articles)")["id"]
+        name=DEMO_NAME, description="The offline demo help centre (150 articles)", embedding_model=embedder)["id"]
     connector = service.find_connector_by_name(DEMO_NAME)
     config = demo_config(api_url)
     if connector is None:

@@ -34,6 +34,9 @@ def register(subparsers: Any) -> None:
                     "resumes them.")
     serve.add_argument("--host", default=DEFAULT_HOST, help="address to bind (default %(default)s: this machine only)")
     serve.add_argument("--port", type=int, default=DEFAULT_PORT, help="port (default %(default)s)")
+    serve.add_argument("--public-host", action="append", default=[], metavar="NAME",
+                       help="a name clients reach the server by (reverse proxy, or with --host 0.0.0.0); "
+                            "the MCP endpoint refuses other Host headers. Repeatable")
     serve.add_argument("--data-dir", default=DEFAULT_DATA_DIR, metavar="DIR",
                        help="state, secret key and knowledge bases (default ./%(default)s)")
     serve.add_argument("--allow-private", action="store_true", default=None,
@@ -41,6 +44,9 @@ def register(subparsers: Any) -> None:
     serve.add_argument("--max-concurrent-syncs", type=int, metavar="N", help="syncs running at once (default 2)")
     serve.add_argument("--demo", action="store_true",
                        help="also serve the offline demo API and register it as a source of a 'demo' knowledge base")
+    serve.add_argument("--demo-embedder", metavar="NAME",
+                       help="embedder of the demo knowledge base when it is created (default all-MiniLM-L6-v2; "
+                            "'hashing' needs no model)")
     serve.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
     serve.set_defaults(handler=run_serve)
 
@@ -97,16 +103,19 @@ def run_serve(args: argparse.Namespace) -> int:
         service = Service(settings)
         service.start()  # resume interrupted runs before anything new is queued
         token = _first_token(service)
-        app = create_app(service=service)
+        app = create_app(service=service, close_service=True, host=args.host, port=args.port,
+                         public_hosts=args.public_host)
         url = f"http://{_url_host(args.host)}:{args.port}"
         if first_start:
             print(f"created data directory {data_dir} (state, secret key for credentials, knowledge bases)")
         if token:
             print(f"admin API token (shown once, stored as a hash): {token}")
+        elif demo_api is None:
+            print(f"log in with an API token; `restsync token create NAME --data-dir {data_dir}` makes a new one")
         if demo_api is not None:
             from restsync.cli.demo_server import register_demo
 
-            demo_token = register_demo(service, demo_api.url)
+            demo_token = register_demo(service, demo_api.url, embedder=args.demo_embedder)
             print(f"demo API at {demo_api.url}; knowledge base 'demo' syncing from it")
             print(f"demo login token: {demo_token}")
         _warn_if_exposed(args.host)
@@ -116,8 +125,10 @@ def run_serve(args: argparse.Namespace) -> int:
         server = uvicorn.Server(config)
         try:
             server.run()
+            if not server.started:  # the port was taken, or the app failed to start: uvicorn said why
+                return 1
         finally:
-            service.close()  # the app does not own the service: stop syncs at a page boundary here
+            service.close()  # already closed by the app's shutdown unless uvicorn failed to start
         return 0
     finally:
         if demo_api is not None:

@@ -24,6 +24,7 @@ from restsync.errors import RestSyncError
 
 if TYPE_CHECKING:  # the kb extra is imported only when a LocalBackend is built
     from restsync.kb import KnowledgeBase
+    from restsync.kb.filters import Filter
 
 
 class UnknownKnowledgeBaseError(RestSyncError, LookupError):
@@ -53,12 +54,13 @@ class SearchBackend(Protocol):
         query: str,
         *,
         kb_ids: list[str] | None,
-        filters: list[str],
+        filters: list[str | Filter],
         k: int,
         vector_weight: float | None = None,
     ) -> list[dict]:
-        """Best `k` chunks, best first, over `kb_ids` (None: all). `filters` use the
-        knowledge base's syntax (`key=value`, `!=`, `>=`, `<=`, `>`, `<`, `key in a,b`).
+        """Best `k` chunks, best first, over `kb_ids` (None: all). `filters` (all must hold) are
+        strings in the knowledge base's syntax (`key=value`, `!=`, `>=`, `<=`, `>`, `<`,
+        `key in a,b`) or `restsync.kb.filters.Filter` objects (values that syntax cannot spell).
         Raises UnknownKnowledgeBaseError for an id it does not hold, ConfigError for a bad filter."""
         ...
 
@@ -119,7 +121,7 @@ class LocalBackend:
             "last_sync_status": last.status if last else None,
         }]
 
-    def search(self, query: str, *, kb_ids: list[str] | None = None, filters: list[str] | None = None,
+    def search(self, query: str, *, kb_ids: list[str] | None = None, filters: list[str | Filter] | None = None,
                k: int = 5, vector_weight: float | None = None) -> list[dict]:
         self._check_ids(kb_ids)
         if kb_ids is not None and not kb_ids:
@@ -213,13 +215,16 @@ class RemoteBackend:
         rows = data if isinstance(data, list) else (data or {}).get("datasets", []) if isinstance(data, dict) else []
         return [_dataset_to_kb(row) for row in rows]
 
-    def search(self, query: str, *, kb_ids: list[str] | None = None, filters: list[str] | None = None,
+    def search(self, query: str, *, kb_ids: list[str] | None = None, filters: list[str | Filter] | None = None,
                k: int = 5, vector_weight: float | None = None) -> list[dict]:
-        body: dict[str, Any] = {"question": query, "page": 1, "page_size": k, "top_k": max(k, 1)}
+        if kb_ids is not None and not kb_ids:
+            return []
+        body: dict[str, Any] = {"question": query, "page": 1, "page_size": k, "top_k": max(k, 1),
+                                "similarity_threshold": 0.0}
         if kb_ids is not None:
             body["dataset_ids"] = list(kb_ids)
         if filters:
-            body["filters"] = list(filters)
+            body["metadata_condition"] = {"logic": "and", "conditions": [_condition(item) for item in filters]}
         if vector_weight is not None:
             body["vector_similarity_weight"] = vector_weight
         data = self._call("POST", "/api/v1/retrieval", json=body)
@@ -248,11 +253,21 @@ class RemoteBackend:
             "link": data.get("link"),
             "text": data.get("text") or data.get("content") or "",
             "metadata": dict(data.get("metadata") or data.get("meta_fields") or {}),
-            "updated_at": data.get("updated_at"),
+            "updated_at": data.get("update_time") or data.get("updated_at"),
         }
 
 
 _NOT_FOUND = object()
+# The knowledge base's filter operators in RAGFlow's metadata_condition.
+_RAGFLOW_OPERATORS = {"=": "is", "!=": "≠", ">": ">", "<": "<", ">=": "≥", "<=": "≤", "in": "in"}
+
+
+def _condition(item: Any) -> dict[str, Any]:
+    from restsync.kb.filters import parse_filter
+
+    parsed = parse_filter(item) if isinstance(item, str) else item
+    value = list(parsed.value) if parsed.op == "in" else parsed.value
+    return {"name": parsed.key, "comparison_operator": _RAGFLOW_OPERATORS[parsed.op], "value": value}
 
 
 def _dataset_to_kb(row: dict) -> dict:
@@ -260,7 +275,8 @@ def _dataset_to_kb(row: dict) -> dict:
         "id": row.get("id"),
         "name": row.get("name"),
         "description": row.get("description") or "",
-        "sources": list(row.get("sources") or []),
+        "sources": [c.get("name") for c in row.get("connectors") or [] if isinstance(c, dict)]
+                   or list(row.get("sources") or []),
         "documents": row.get("document_count", row.get("documents", 0)),
         "chunks": row.get("chunk_count", row.get("chunks", 0)),
         "last_sync": row.get("last_sync"),
@@ -273,7 +289,7 @@ def _chunk_to_hit(chunk: dict) -> dict:
         "chunk_id": chunk.get("id"),
         "document_id": chunk.get("document_id"),
         "kb_id": chunk.get("dataset_id") or chunk.get("kb_id"),
-        "source": chunk.get("source"),
+        "source": chunk.get("connector_id") or chunk.get("source"),
         "title": chunk.get("title") or chunk.get("document_keyword") or "",
         "link": chunk.get("link"),
         "text": chunk.get("content", ""),

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from contextlib import asynccontextmanager
-from typing import Any, AsyncIterator
+from typing import Any, AsyncIterator, Sequence
 
 from fastapi import FastAPI
 
@@ -24,11 +24,17 @@ logger = logging.getLogger("restsync.server")
 
 
 def create_app(settings: ServiceSettings | None = None, *, service: Service | None = None,
-               max_body_bytes: int = MAX_BODY_BYTES, **service_options: Any) -> FastAPI:
-    """The app over `service`, or over a new `Service(settings)` that the app owns and closes."""
+               close_service: bool | None = None, max_body_bytes: int = MAX_BODY_BYTES,
+               host: str = "127.0.0.1", port: int | None = None, public_hosts: Sequence[str] = (),
+               **service_options: Any) -> FastAPI:
+    """The app over `service`, or over a new `Service(settings)`. The app's shutdown closes the
+    service when it made it, or when `close_service` says so (`restsync serve`: uvicorn re-raises
+    SIGTERM after shutdown, so nothing after `server.run()` can be relied on).
+    `host`/`port` (where it is bound) and `public_hosts` (names a proxy reaches it by) are the
+    Host headers the MCP endpoint accepts."""
     if service is None and settings is None:
         raise ValueError("create_app needs settings or a service")
-    owned = service is None
+    owned = service is None if close_service is None else close_service
     service = service or Service(settings, **service_options)
 
     @asynccontextmanager
@@ -48,18 +54,26 @@ def create_app(settings: ServiceSettings | None = None, *, service: Service | No
     install_error_handlers(app)
     for module in (system, auth, datasets, connectors, retrieval):
         app.include_router(module.router)
-    _include_integrations(app, service)
+    _include_integrations(app, service, host=host, port=port, public_hosts=public_hosts)
     _include_ui(app)
     return app
 
 
-def _include_integrations(app: FastAPI, service: Service) -> None:
+def _include_integrations(app: FastAPI, service: Service, *, host: str, port: int | None,
+                          public_hosts: Sequence[str]) -> None:
     """Dify's external-knowledge API and the MCP server, when their modules are installed."""
     try:
         from restsync.integrations.dify import dify_router
     except ImportError:
         return
     app.include_router(dify_router(service.backend, service.verify_token), prefix="/api/v1/dify")
+    try:
+        from restsync.integrations.mcp_server import mount_mcp
+    except ImportError:
+        logger.warning("MCP endpoint /mcp not served: install the mcp extra (pip install 'restsync[mcp]')")
+        return
+    mount_mcp(app, service.backend, service.verify_token, path="/mcp", host=host, port=port,
+              public_hosts=public_hosts)
 
 
 def _include_ui(app: FastAPI) -> None:

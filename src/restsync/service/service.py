@@ -191,6 +191,12 @@ class Service:
             settings["embedding_url"] = changes["embedding_url"] or None
         if "chunk_tokens" in settings and "chunk_overlap" not in settings:
             settings["chunk_overlap"] = None  # re-derived from the new size
+        if settings:
+            busy = [c.id for c in self.datasets.connectors_of(dataset_id) if self.syncs.active_run_id(c.id)]
+            if busy:
+                # New settings reopen the knowledge base, which a running sync is writing to.
+                raise ConflictError(f"dataset {dataset_id}: connector {busy[0]} is syncing; change settings "
+                                    "when it is done (or cancel it)")
         row = self.datasets.update(dataset_id, name=changes.get("name"), description=changes.get("description"),
                                    settings_changes=settings or None)
         for link in changes.get("connectors") or []:

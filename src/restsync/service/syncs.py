@@ -245,18 +245,31 @@ class SyncManager:
         add_source(kb, row.connector_id, config)
         walk: dict[str, Any] = {}
         last_persist = [started]
+        engines: list[SourceSync] = []
 
         def watch_walk(connector: Any) -> Any:
             def on_walk(report: Any) -> None:
+                # After each page and during waits: totals and rate-limit waits show up at once.
                 walk["expected_items"] = report.expected_items
                 walk["waiting"] = report.waiting
+                if engines:
+                    snapshot = _progress(engines[0].result, walk, self._clock.monotonic() - started)
+                    with self._lock:
+                        self._live[row.id] = snapshot
             previous = connector.on_progress
             connector.on_progress = on_walk if previous is None else lambda r: (previous(r), on_walk(r))
             return connector
 
+        def stop_reason() -> str | None:
+            if token.cancelled:
+                return token.reason or "cancelled"
+            if connector_row.timeout_secs and self._clock.monotonic() - started > connector_row.timeout_secs:
+                return f"timed out after {connector_row.timeout_secs} s (timeout_secs)"
+            return None
+
         def factory(cfg: Any, **kwargs: Any) -> Any:
             from restsync.sync import default_connector_factory
-            return watch_walk(default_connector_factory(cfg, **kwargs))
+            return _StopAtPageBoundary(watch_walk(default_connector_factory(cfg, **kwargs)), stop_reason)
 
         def on_progress(result: Any) -> None:
             elapsed = self._clock.monotonic() - started
@@ -266,14 +279,11 @@ class SyncManager:
             if self._clock.monotonic() - last_persist[0] >= PERSIST_EVERY_S:
                 last_persist[0] = self._clock.monotonic()
                 self._persist(row.id, snapshot)
-            if token.cancelled:
-                raise SyncCancelled(token.reason or "cancelled")
-            if connector_row.timeout_secs and elapsed > connector_row.timeout_secs:
-                raise SyncCancelled(f"timed out after {connector_row.timeout_secs} s (timeout_secs)")
 
         options = SyncOptions(full=row.full, allow_private=self._allow_private(connector_row))
         engine = SourceSync(kb, row.connector_id, config, options, clock=self._clock,
                             connector_factory=factory, on_progress=on_progress)
+        engines.append(engine)
         try:
             result = engine.run()
         except SyncCancelled as stop:
@@ -296,6 +306,36 @@ class SyncManager:
     @staticmethod
     def _stopped_status(token: CancelToken) -> str:
         return INTERRUPTED if token.reason == SHUTDOWN else CANCELLED
+
+
+class _StopAtPageBoundary:
+    """The connector, with its checkpointed walk ending (SyncCancelled) right after a page whose
+    documents are stored and whose checkpoint is saved, once `stop_reason()` gives a reason.
+
+    The engine asks for the next batch only after storing the previous one and saving its
+    checkpoint, so stopping here loses nothing and the next run resumes after that page."""
+
+    def __init__(self, connector: Any, stop_reason: Callable[[], str | None]):
+        self._connector = connector
+        self._stop_reason = stop_reason
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._connector, name)
+
+    def load_from_checkpoint(self, checkpoint: Any = None, start: Any = None, end: Any = None) -> Any:
+        reason = self._stop_reason()
+        if reason:
+            raise SyncCancelled(reason)
+        batches = self._connector.load_from_checkpoint(checkpoint, start=start, end=end)
+        try:
+            for batch, page_checkpoint in batches:
+                yield batch, page_checkpoint
+                if page_checkpoint is not None:
+                    reason = self._stop_reason()
+                    if reason:
+                        raise SyncCancelled(reason)
+        finally:
+            batches.close()
 
 
 def _progress(result: Any, walk: dict[str, Any], elapsed: float) -> dict[str, Any]:
