@@ -51,7 +51,7 @@ def ui_router(*, is_signed_in: Callable[[Request], bool] | None = None, title: s
             return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
         html = env.get_template(template).render(
             title=title, static=STATIC_PREFIX, api=API_PREFIX, json_twin=json_twin,
-            path=request.url.path, **context)
+            path=request.url.path, **{"json_twin_method": None, **context})
         return HTMLResponse(html, headers=_PAGE_HEADERS)
 
     @router.get("/", response_class=HTMLResponse)
@@ -85,7 +85,8 @@ def ui_router(*, is_signed_in: Callable[[Request], bool] | None = None, title: s
 
     @router.get("/search", response_class=HTMLResponse)
     def search(request: Request) -> Response:
-        return page(request, "search.html", json_twin=f"{API_PREFIX}/retrieval", nav="search")
+        return page(request, "search.html", json_twin=f"{API_PREFIX}/retrieval", json_twin_method="POST",
+                    nav="search")
 
     @router.get("/tokens", response_class=HTMLResponse)
     def tokens(request: Request) -> Response:
