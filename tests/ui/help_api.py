@@ -44,6 +44,8 @@ class HelpCentreApi(ApiServer):
         self.hold_from_page: int | None = None
         self._released = threading.Event()
         self.held = threading.Event()  # set once a held page is waiting
+        # page number -> seconds: that page answers 429 with Retry-After once
+        self.rate_limit_once: dict[int, int] = {}
 
     def hold(self, from_page: int) -> None:
         self.hold_from_page = from_page
@@ -65,6 +67,9 @@ class HelpCentreApi(ApiServer):
             per_page = min(int_param(request, "per_page", 5, minimum=1), self.max_per_page)
         except BadRequest as exc:
             return json_error(400, {"error": str(exc)})
+        retry_after = self.rate_limit_once.pop(page, None)
+        if retry_after is not None:
+            return json_error(429, {"error": "slow down"}, {"Retry-After": str(retry_after)})
         if self.hold_from_page is not None and page >= self.hold_from_page:
             self.held.set()
             self._released.wait(timeout=30)  # bounded: a failed test never hangs the server
