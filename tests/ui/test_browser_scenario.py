@@ -27,6 +27,9 @@ def follow(page: Page, link, url) -> None:
 
 
 def shot(page: Page, folder: Path, name: str, **options) -> None:
+    """Save a screenshot of a main page, after checking it fits 1280 px without scrolling sideways."""
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= page.viewport_size["width"], f"{name}: {width} px wide at 1280x800"
     page.screenshot(path=str(folder / f"{name}.png"), **options)
 
 
@@ -46,6 +49,8 @@ def test_configure_sync_and_search_in_the_browser(restsync_server, serve, browse
     token_field.press("Enter")
     expect(page).to_have_url(base + "/")
     expect(page.get_by_text("No knowledge bases yet")).to_be_visible()
+    page.keyboard.press("Tab")  # keyboard users get past the navigation in one step
+    expect(page.get_by_role("link", name="Skip to content")).to_be_focused()
 
     # -- create a knowledge base ---------------------------------------------------------------------
     page.get_by_role("button", name="New knowledge base").click()
