@@ -148,6 +148,12 @@ def main() -> None:
             print(f"  kb.search (library, same process)  p50 {percentile(library_ms, .5):.1f} ms  p95 {percentile(library_ms, .95):.1f} ms")
             extra = [h - lib for h, lib in zip(http_ms, library_ms)]
             print(f"  HTTP layer adds                    p50 {percentile(extra, .5):.1f} ms  p95 {percentile(extra, .95):.1f} ms")
+            health_ms = []
+            for _ in queries:  # the HTTP stack alone: auth-free, no work
+                start = time.perf_counter()
+                http.get("/healthz").raise_for_status()
+                health_ms.append((time.perf_counter() - start) * 1000)
+            print(f"  GET /healthz (HTTP round trip alone) p50 {percentile(health_ms, .5):.1f} ms  p95 {percentile(health_ms, .95):.1f} ms")
             print(f"server RSS at rest (after the queries above): {at_rest:.0f} MB")
 
             api = serve_api(args.sync_items, 0.0)

@@ -25,7 +25,7 @@ def register_demo(service: Any, api_url: str, *, embedder: str | None = None) ->
     dataset = service.datasets.find_by_name(DEMO_NAME)
     dataset_id = dataset.id if dataset else service.create_dataset(
         name=DEMO_NAME, description="The offline demo help centre (150 articles)", embedding_model=embedder)["id"]
-    connector = service.find_connector_by_name(DEMO_NAME)
+    connector = service.connectors.find_by_name(DEMO_NAME)
     config = demo_config(api_url)
     if connector is None:
         service.create_connector({"name": DEMO_NAME, "source": "rest_api", "config": config,

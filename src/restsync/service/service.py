@@ -15,8 +15,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
-from sqlalchemy import select
-
 from restsync.clock import Clock, SystemClock
 from restsync.kb import KBSettings
 from restsync.service.connectors import ConnectorStore, load_source_config, preview_config, test_config
@@ -342,10 +340,6 @@ class Service:
             self.datasets.get(dataset_id)
         rows, total = self.connectors.list(dataset_id=dataset_id, offset=offset, limit=limit)
         return {"connectors": [self.connector_view(row) for row in rows], "total": total}
-
-    def find_connector_by_name(self, name: str) -> ConnectorRow | None:
-        with self._sessions() as session:
-            return session.scalar(select(ConnectorRow).where(ConnectorRow.name == name))
 
 
 def version() -> str:
