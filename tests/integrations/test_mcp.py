@@ -131,3 +131,17 @@ def test_mcp_command_refuses_a_directory_that_is_no_knowledge_base(tmp_path, cap
     assert "--kb" in capsys.readouterr().err and not (tmp_path / "typo").exists()
     assert main(["mcp", "--help"]) == 0
     assert "restsync mcp --kb DIR" in capsys.readouterr().out
+
+
+def test_every_interface_bind_accepts_only_the_named_hosts(small_kb, caplog):
+    from restsync.integrations.mcp_server import transport_security_for
+
+    assert transport_security_for("0.0.0.0", 8700).allowed_hosts == []
+    named = transport_security_for("0.0.0.0", 8700, extra_hosts=["kb.example.com", "10.0.0.5:8700"])
+    assert named.allowed_hosts == ["kb.example.com", "kb.example.com:*", "10.0.0.5:8700"]
+    assert "https://kb.example.com" in named.allowed_origins
+    assert transport_security_for("192.168.1.4", 8700).allowed_hosts == ["192.168.1.4:8700"]
+    assert transport_security_for("::1", 8700).allowed_hosts == ["127.0.0.1:8700", "localhost:8700", "[::1]:8700"]
+    with caplog.at_level("WARNING", logger="restsync.integrations.mcp"):
+        mount_mcp(Starlette(), LocalBackend(small_kb), lambda token: True, host="0.0.0.0", port=8700)
+    assert "--public-host" in caplog.text

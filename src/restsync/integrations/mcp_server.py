@@ -21,6 +21,8 @@ import contextlib
 import json
 from typing import Annotated, Any, AsyncIterator, Callable, Sequence
 
+import logging
+
 import anyio.to_thread
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
@@ -40,6 +42,7 @@ INSTRUCTIONS = (
     "document's title and link), and get_document to read a whole document."
 )
 MAX_TOP_K = 50
+logger = logging.getLogger("restsync.integrations.mcp")
 _READ_ONLY = ToolAnnotations(readOnlyHint=True, destructiveHint=False, idempotentHint=True, openWorldHint=False)
 
 
@@ -236,7 +239,11 @@ def mount_mcp(app: Any, backend: SearchBackend, verify_token: Callable[[str], bo
     it is reached by (reverse proxy)."""
     from starlette.routing import Route
 
-    mcp = McpHttpApp(backend, verify_token, security=transport_security_for(host, port, extra_hosts=public_hosts))
+    security = transport_security_for(host, port, extra_hosts=public_hosts)
+    if not security.allowed_hosts:
+        logger.warning("the MCP endpoint %s accepts no Host header: bound to %s, so name the hosts clients "
+                       "use (restsync serve --public-host NAME)", path, host)
+    mcp = McpHttpApp(backend, verify_token, security=security)
     app.router.routes.append(Route(path, mcp, methods=["GET", "POST", "DELETE"]))
     inner = app.router.lifespan_context
 
