@@ -16,6 +16,7 @@ from restsync.auth import build_auth
 from restsync.clock import Clock, SystemClock
 from restsync.config import SourceConfig, load_config
 from restsync.connector.detail import DetailFetcher
+from restsync.connector.recent import item_identity
 from restsync.connector.report import Probe, WalkReport
 from restsync.connector.request_builder import build_base_request
 from restsync.connector.walker import Page, PageWalker
@@ -24,9 +25,11 @@ from restsync.document import Document
 from restsync.errors import InvalidResponseError
 from restsync.extraction.items import ItemSelection, detect_items, select_items
 from restsync.http import HttpClient
+from restsync.http.limits import MB
 from restsync.http.redact import is_sensitive_name
 from restsync.http.request import ApiResponse, RequestSpec, merge_query, query_pairs, remove_query_params
 from restsync.mapping.mapper import DocumentMapper
+from restsync.mapping.masking import document_secrets
 from restsync.pagination import Paginator, build_paginator
 
 Checkpoint = dict[str, Any]
@@ -55,7 +58,7 @@ class RestApiConnector:
         if credentials:
             self._credentials.update(credentials)
         self._client: HttpClient | None = None
-        self._mapper = DocumentMapper(self.config, self.config.namespace)
+        self._mapper = DocumentMapper(self.config, self.config.namespace, secrets=self._document_secrets())
         self.report = WalkReport()
         # Called after every page with the running report (CLI progress bars, server status).
         self.on_progress: Callable[[WalkReport], None] | None = None
@@ -121,7 +124,7 @@ class RestApiConnector:
         response = client.send(request)
         selection = select_items(response.data, self.config.items_path)
         paginator.update_state(response, selection.items)
-        mapper = DocumentMapper(self.config, self.config.namespace)
+        mapper = DocumentMapper(self.config, self.config.namespace, secrets=self._document_secrets())
         documents = mapper.map_many(selection.items)
         warnings = list(self.config.warnings) + list(mapper.warnings())
         if selection.dropped:
@@ -163,7 +166,7 @@ class RestApiConnector:
                 "no {poll_start}/{poll_end} placeholder in url, query_params or request_body: "
                 "every page is fetched and the time window is applied here"
             )
-        self._mapper = mapper = DocumentMapper(config, config.namespace)
+        self._mapper = mapper = DocumentMapper(config, config.namespace, secrets=self._document_secrets())
         walker = PageWalker(
             self._fetch,
             build_paginator(config),
@@ -173,6 +176,7 @@ class RestApiConnector:
             request_delay=config.request_delay,
             clock=self._clock,
             checkpoints=config.pagination_type != "none",
+            identify=item_identity(config.id_field),
         )
         details = DetailFetcher(config, self._http(), config.concurrency) if config.detail_url else None
         resume = _resume_state(checkpoint, config)
@@ -253,7 +257,13 @@ class RestApiConnector:
             secrets=secrets,
             on_wait=self._waiting,
             credential_origin=self.config.url,
+            max_response_bytes=int(self.config.max_response_mb * MB),
+            response_format=self.config.response_format,
         )
+
+    def _document_secrets(self) -> list[str]:
+        """Masked in every mapped document: the config's secrets and the credentials given at run time."""
+        return document_secrets(self.config, self._credentials.values())
 
     def _secret_values(self) -> list[str]:
         return self.config.secret_values() + [v for v in self._credentials.values() if isinstance(v, str) and v]

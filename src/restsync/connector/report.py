@@ -19,6 +19,11 @@ class WalkReport:
     truncated: bool = False
     truncation_reason: str | None = None
     complete: bool = False  # the listing ended on the API's own end-of-data signal
+    end_reason: str | None = None  # how the end was recognised when it was not plain (a repeated last page)
+    # How the collection visibly changed while it was listed (a total that moved, items listed
+    # twice). A listing with shifts may be complete, but it is no basis for deleting anything.
+    shifts: list[str] = field(default_factory=list)
+    duplicates_skipped: int = 0  # items dropped because a previous page already held them
     elapsed_s: float = 0.0
     expected_items: int | None = None  # the API's own total, when it gives one (progress percentages)
     waiting: str | None = None  # set while a retry or rate-limit wait is under way, e.g. "rate limited: 30 s"
@@ -27,6 +32,13 @@ class WalkReport:
     def warn(self, message: str) -> None:
         if message not in self.warnings:
             self.warnings.append(message)
+
+    def shift(self, note: str) -> None:
+        self.shifts.append(note)
+
+    @property
+    def shifted(self) -> bool:
+        return bool(self.shifts)
 
     def truncate(self, reason: str) -> None:
         self.truncated = True
@@ -48,6 +60,10 @@ class WalkReport:
             "filtered_out": self.filtered_out,
             "truncated": self.truncated,
             "truncation_reason": self.truncation_reason,
+            "end_reason": self.end_reason,
+            "shifted": self.shifted,
+            "shifts": list(self.shifts),
+            "duplicates_skipped": self.duplicates_skipped,
             "elapsed_s": round(self.elapsed_s, 3),
             "warnings": list(self.warnings),
         }

@@ -244,6 +244,7 @@ class AutoPaginator(Paginator):
         self._delegate: Paginator | None = None
         self.detection: Detection | None = None
         self.detected: str | None = None
+        self.undercount: tuple[int, str] | None = None
 
     def update_state(self, response: ApiResponse, items: list) -> None:
         if self._delegate is None:
@@ -283,6 +284,15 @@ class AutoPaginator(Paginator):
         self._delegate = create_paginator(found.style, {**found.params, **self._overrides})
 
     def _mirror(self) -> None:
-        assert self._delegate is not None
-        self.has_next = self._delegate.has_next
-        self.loop_detected = self._delegate.loop_detected
+        delegate = self._delegate
+        assert delegate is not None
+        self.has_next = delegate.has_next
+        self.loop_detected = delegate.loop_detected
+        # What the detected style concluded from this response (repeats, shifts, ends) holds here too.
+        self.discard_page = delegate.discard_page
+        self.burst_broken = delegate.burst_broken
+        self.total_change = delegate.total_change
+        self.end_reason = delegate.end_reason
+        self.probing = delegate.probing
+        self.shift_notes = delegate.shift_notes
+        self.undercount = getattr(delegate, "undercount", None)

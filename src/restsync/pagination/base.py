@@ -6,6 +6,11 @@ on. The stop rules are the same for every style and live here: an empty page, `h
 or a total reached ends a walk; a short page never does on its own, because servers cap page
 sizes. A style ends a walk too when its next value is missing, and `loop_detected` explains a
 stop caused by a repeating cursor, URL or page.
+
+Each response may also tell the walker to drop its items (`discard_page`: a repeat, or a page
+fetched across a shift that must be fetched again), to stop fetching pages planned up front
+(`burst_broken`), why the data ended (`end_reason`), and that the collection changed while it was
+walked (`shift_notes`, `total_change`): such a listing is no basis for deleting anything.
 """
 
 from __future__ import annotations
@@ -128,9 +133,20 @@ class Paginator:
     ):
         self.has_next = True
         self.loop_detected: str | None = None
-        # True when the loop is this page itself (an API ignoring the page parameter): its items
-        # are duplicates. A repeated cursor or next URL only means the *next* request would repeat.
-        self.repeated_page = False
+        # Set per response. `discard_page`: this page's items must not be yielded (it repeats a
+        # page already yielded, or was fetched across a shift and is fetched again). A repeated
+        # cursor or next URL only means the *next* request would repeat, so its page is kept.
+        self.discard_page = False
+        # The pages planned by `remaining_requests` no longer fit the collection: fetch no more of them.
+        self.burst_broken = False
+        # (previous, new) when this response states another total than the one before it.
+        self.total_change: tuple[int, int] | None = None
+        self.end_reason: str | None = None  # why the data ended, when it was not an empty page or a total
+        # The next request looks past the end the API claimed (its total): a client error there
+        # (WordPress answers 400 past its last page) confirms the claim instead of failing the walk.
+        self.probing = False
+        self.shift_notes: list[str] = []  # how the collection visibly changed during the walk
+        self._stated_total: int | None = None
         self._signals = StopSignals(
             check_path(has_more_path, "has_more_path"),
             check_path(total_path, "total_path"),
@@ -151,11 +167,15 @@ class Paginator:
         """Place first-page values (nothing by default)."""
 
     def update_state(self, response: ApiResponse, items: list) -> None:
+        self.discard_page = self.burst_broken = False
+        self.total_change = None
         self._items_seen += len(items)
         signals = self._signals.read(response)
         # The latest response that states a total wins: totals grow while we walk.
         if signals.total is not None:
-            self._total = signals.total
+            if self._stated_total is not None and signals.total != self._stated_total:
+                self.total_change = (self._stated_total, signals.total)
+            self._stated_total = self._total = signals.total
         if signals.total_pages is not None:
             self._total_pages = signals.total_pages
         more = self._advance(response, items)
@@ -188,9 +208,9 @@ class Paginator:
             raise ConfigError(f"checkpoint is for {style!r} pagination, the config uses {self.style!r}", "checkpoint")
         self.has_next = bool(state.get("has_next", True))
         self.loop_detected = None
-        self.repeated_page = False
+        self.discard_page = self.burst_broken = False
         self._items_seen = as_int(state.get("items_seen")) or 0
-        self._total = as_int(state.get("total"))
+        self._total = self._stated_total = as_int(state.get("total"))
         self._total_pages = as_int(state.get("total_pages"))
         self._restore_position(state)
 
@@ -211,7 +231,7 @@ class Paginator:
 
     def _flag_loop(self, reason: str, *, page_repeats: bool = False) -> None:
         self.loop_detected = reason
-        self.repeated_page = page_repeats
+        self.discard_page = page_repeats
         self.has_next = False
 
 

@@ -3,6 +3,15 @@
 Both are addressable: once the first page tells a total, every later request is known up front
 (`remaining_requests`), so the walker can fetch them concurrently. A size parameter is sent only
 when configured; otherwise the server's own page size is learned from the first page.
+
+What the responses prove beats what they claim:
+- a full page where the total says the data ends is followed up (totals under-count);
+- a page that exactly repeats the one before, after a normal advance, is an API answering past
+  its end with its last page: the data ended once the next page repeats too (or is empty); a page
+  in the middle that repeats is a loop (items may be missing); page two repeating a full page one
+  means the API ignores the parameter, a config mistake;
+- a total that changes between pages means the collection shifted: planned pages are dropped
+  for one page at a time, and a shrink steps back to fetch again what moved over a page's edge.
 """
 
 from __future__ import annotations
@@ -27,6 +36,7 @@ class NumericPaginator(Paginator):
         start: int,
         size: Placement | None = None,
         size_value: int | None = None,
+        param_key: str,
         **signals: Any,
     ):
         super().__init__(**signals)
@@ -37,7 +47,14 @@ class NumericPaginator(Paginator):
         self._position = start  # what the next request sends
         self._pending: deque[int] = deque()  # positions handed out by remaining_requests, in order
         self._previous_fingerprint: str | None = None
+        self._previous: tuple[int, list, str | None] | None = None  # (position, items, fingerprint)
+        self._repeated: tuple[int, int, list] | None = None  # (position, repeating position, items)
         self._first_page_size: int | None = None
+        self._last_page_full = False
+        self._refetch = False  # this page was dropped after a shrink: its position is fetched again
+        self._param_key = f"{CONFIG_PREFIX}.{param_key}"
+        # (the API's total, "items" or "pages") once a full page at its claimed end proved it too low
+        self.undercount: tuple[int, str] | None = None
 
     def init_request(self, req: RequestSpec) -> None:
         self._position = self._start
@@ -62,23 +79,124 @@ class NumericPaginator(Paginator):
         return requests
 
     def _advance(self, response: ApiResponse, items: list) -> bool:
+        planned = bool(self._pending)  # this page was addressed up front, on an earlier total
         fed = self._pending.popleft() if self._pending else self._position
-        if self._first_page_size is None:
+        first = self._first_page_size is None
+        if first:
             self._first_page_size = len(items)
+        self.probing = False
+        if self._repeated is not None:
+            return self._confirm_end(fed, items)
+        if self.total_change is not None and self._shifted(fed, items, planned):
+            return True
         page_fingerprint = fingerprint(items) if items else None
-        if page_fingerprint is not None and page_fingerprint == self._previous_fingerprint:
-            self._flag_loop(
-                f"{self._placement.name}={fed} returned the same items as the previous page "
-                f"(the API seems to ignore {self._placement.describe()})",
-                page_repeats=True,
-            )
-            return False
+        if (page_fingerprint is not None and page_fingerprint == self._previous_fingerprint
+                and self._previous is not None and fed > self._previous[0] and self.total_change is None):
+            # Only a page further on can repeat; one fetched again after a step back holds what
+            # was yielded already, and the walker drops that.
+            return self._repeat(fed, items)
+        self._previous = (fed, items, page_fingerprint)
         self._previous_fingerprint = page_fingerprint
+        self._position = self._next_position(fed, items)
+        self._last_page_full = self._is_full(items, first)
+        return True
+
+    # -- a page that repeats the one before it -------------------------------------------------
+
+    def _repeat(self, fed: int, items: list) -> bool:
+        """The same items as the page before. Exactly the same after a normal advance: the API
+        repeats its last page past the end (confirmed by one more page). On the first advance
+        after a full page: the API ignores the parameter. Only partly the same: a loop."""
+        previous_fed, previous_items, _ = self._previous
+        name = self._placement.name
+        if items != previous_items:
+            self._flag_loop(f"{name}={fed} returned the same items as {name}={previous_fed} in part "
+                            "(items may be missing)", page_repeats=True)
+            return False
+        if previous_fed == self._start:
+            if self._first_page_full() and not self.shift_notes:
+                raise ConfigError(
+                    f"{name}={fed} returned exactly the items of {name}={previous_fed}: the API seems to "
+                    f"ignore {self._placement.describe()}; set it to the parameter this API reads for "
+                    "the next page (or pagination_type: none if it has one page)",
+                    self._param_key,
+                )
+            self.discard_page = True
+            self.end_reason = f"{name}={fed} repeated {name}={previous_fed} (a short page): the end of the data"
+            return False
+        # A repeat may also be a glitch in the middle: the page after it says which.
+        self.discard_page = True
+        self._repeated = (previous_fed, fed, items)
         self._position = self._next_position(fed, items)
         return True
 
+    def _confirm_end(self, fed: int, items: list) -> bool:
+        previous_fed, repeat_fed, repeated_items = self._repeated
+        self._repeated = None
+        name = self._placement.name
+        if not items or items == repeated_items:
+            self.discard_page = True
+            again = f" and {name}={fed}" if items else f", {name}={fed} was empty"
+            self.end_reason = f"{name}={repeat_fed}{again} repeated {name}={previous_fed}: the end of the data"
+            return False
+        self._flag_loop(f"{name}={repeat_fed} repeated {name}={previous_fed} but {name}={fed} had other items: "
+                        f"the items of {name}={repeat_fed} may be missing")
+        return False
+
+    def _first_page_full(self) -> bool:
+        """Page one was full, or its size says nothing (no page size configured)."""
+        return self._size_value is None or (self._first_page_size or 0) >= self._size_value
+
+    # -- a collection that changes while it is walked -------------------------------------------
+
+    def _shifted(self, fed: int, items: list, planned: bool) -> bool:
+        """The total changed since the previous page. Pages planned on the old total may no longer
+        line up, so the rest is walked one page at a time. Items gone at a lower position pulled later
+        ones back over the edge of the previous page: step back by as many and fetch again (the
+        walker drops what it already yielded). Items added push later ones on: nothing is skipped,
+        and what the previous page held again is dropped by the walker. True when this page is
+        to be fetched again."""
+        old, new = self.total_change
+        self.shift_notes.append(f"total changed from {old} to {new} at {self._placement.name}={fed}")
+        if planned or self._pending:
+            self._pending.clear()
+            self.burst_broken = True
+        if new >= old:
+            return False
+        self.discard_page = self._refetch = True
+        self._items_seen -= len(items)
+        self._position = self._back_up(fed, old - new)
+        return True
+
+    # -- a total that under-counts --------------------------------------------------------------
+
+    def _is_full(self, items: list, first: bool) -> bool:
+        if self._size_value is not None and len(items) >= self._size_value:
+            return True
+        # Servers cap sizes; the first page shows the size they really serve, if more pages follow.
+        return not first and bool(self._first_page_size) and len(items) >= self._first_page_size
+
+    def _total_reached(self) -> bool:
+        if not self._claimed_end():
+            return False
+        if self._last_page_full or (self._total is not None and self._items_seen > self._total):
+            # The API's own count says this is the end, its pages say otherwise: look further.
+            if self._total_pages is not None:
+                self.undercount = (self._total_pages, "pages")
+            else:
+                self.undercount = (self._total or 0, "items")
+            self.probing = True
+            return False
+        return True
+
+    def _claimed_end(self) -> bool:
+        return super()._total_reached()
+
     def update_state(self, response: ApiResponse, items: list) -> None:
+        self._refetch = False
         super().update_state(response, items)
+        if self._refetch and not self.loop_detected:
+            self.has_next = True  # even an empty page: what moved back over its edge is still to fetch
         if not self.has_next:
             self._pending.clear()  # the walker stops feeding addressed pages once the end is known
 
@@ -88,21 +206,31 @@ class NumericPaginator(Paginator):
             self._size_placement.place(req, self._size_value)
 
     def _position_state(self) -> dict:
-        return {self._state_key: self._position}
+        return {self._state_key: self._resume_position(), "served_page_size": self._first_page_size}
+
+    def _resume_position(self) -> int:
+        return self._position
 
     def _restore_position(self, state: dict) -> None:
         position = as_int(state.get(self._state_key))
         if position is None:
             raise ConfigError(f"checkpoint has no {self._state_key} number: {state!r}", "checkpoint")
         self._position = position
+        self._first_page_size = as_int(state.get("served_page_size")) or None
         self._pending.clear()
         self._previous_fingerprint = None
+        self._previous = None
+        self._repeated = None
 
     # -- per style -----------------------------------------------------------------------------
 
     _state_key = "position"
 
     def _next_position(self, fed: int, items: list) -> int:
+        raise NotImplementedError
+
+    def _back_up(self, fed: int, items: int) -> int:
+        """The position to fetch again so that `items` positions before `fed` are covered."""
         raise NotImplementedError
 
     def _addressable_positions(self) -> list[int]:
@@ -131,17 +259,25 @@ class PageNumberPaginator(NumericPaginator):
             start=1 if start_page is None else int(start_page),
             size=Placement.of(page_size_param or "per_page", page_in, where),
             size_value=page_size,
+            param_key="page_param",
             **signals,
         )
 
     def _next_position(self, fed: int, items: list) -> int:
         return fed + 1
 
-    def _total_reached(self) -> bool:
+    def _claimed_end(self) -> bool:
         pages_done = self._position - self._start
         if self._total_pages is not None:
             return pages_done >= self._total_pages
-        return super()._total_reached()
+        size = self._first_page_size or self._size_value  # what the server serves, capped or not
+        if self._total is not None and size:
+            return pages_done * size >= self._total  # positions, not items: duplicates do not count
+        return super()._claimed_end()
+
+    def _back_up(self, fed: int, items: int) -> int:
+        size = self._first_page_size or self._size_value or 1
+        return max(self._start, fed - math.ceil(items / size))
 
     def _addressable_positions(self) -> list[int]:
         if self._total_pages is not None:
@@ -176,16 +312,16 @@ class OffsetPaginator(NumericPaginator):
             start=0 if start_offset is None else int(start_offset),
             size=Placement.of(limit_param or "limit", offset_in, where),
             size_value=limit,
+            param_key="offset_param",
             **signals,
         )
         self._step: int | None = None  # the stride of addressed requests
         self._gap: int | None = None  # first offset a short addressed page left unfetched
 
-    def _position_state(self) -> dict:
+    def _resume_position(self) -> int:
         # An open gap (a short page inside a concurrent burst) must survive a crash: resuming at
         # the later offset would skip it. Refetching a few pages is cheap; losing items is not.
-        position = self._position if self._gap is None else min(self._position, self._gap)
-        return {self._state_key: position}
+        return self._position if self._gap is None else min(self._position, self._gap)
 
     def _next_position(self, fed: int, items: list) -> int:
         following = fed + len(items)
@@ -201,8 +337,13 @@ class OffsetPaginator(NumericPaginator):
                 following, self._gap = self._gap, None
         return following
 
-    def _total_reached(self) -> bool:
+    def _claimed_end(self) -> bool:
         return self._total is not None and self._position >= self._total
+
+    def _back_up(self, fed: int, items: int) -> int:
+        unfetched = fed if self._gap is None else min(fed, self._gap)
+        self._step = self._gap = None
+        return max(self._start, unfetched - items)
 
     def _addressable_positions(self) -> list[int]:
         step = self._first_page_size

@@ -3,8 +3,9 @@
 The order of effects is what makes a run safe to kill at any point:
 1. each batch is upserted (and committed) before the page's checkpoint is saved, so a resumed
    run never skips a page whose documents were not stored;
-2. deletions happen only after a full listing that ended without error or truncation, and
-   never beyond the allowed share of the source unless forced;
+2. deletions happen only after a full listing that ended without error or truncation, during
+   which the collection did not visibly shift (unless forced), and never beyond the allowed share
+   of the source unless forced;
 3. the watermark moves only when the run completes, to the newest `updated_at` it saw, never
    to the wall clock, so an item updated while the run was walking is picked up next time.
 """
@@ -27,6 +28,7 @@ DEFAULT_OVERLAP = timedelta(minutes=5)  # re-ask this far behind the watermark: 
 DEFAULT_MAX_PRUNE_SHARE = 0.5
 RUNNING = "running"  # the status a run has in the store until it is finished
 INTERRUPTED_RUNS_SCAN = 100
+MAX_SHIFT_NOTES = 20  # kept with a listing's checkpoint: enough to say why nothing was pruned
 
 # connector_factory(config, credentials=..., allow_private=..., clock=...) -> RestApiConnector-like
 ConnectorFactory = Callable[..., Any]
@@ -50,6 +52,7 @@ class _Fetched:
     batch: list[Document]
     checkpoint: dict | None
     pages: int  # pages walked when this batch arrived
+    shifts: list[str]  # the listing's shift notes when this batch arrived
 
 
 def default_connector_factory(config: Any, **kwargs: Any) -> Any:
@@ -127,7 +130,9 @@ class SourceSync:
                 result.prune = PruneOutcome(refused_reason=f"listing truncated: {report.truncation_reason}")
             else:
                 result.status = SUCCESS
-                if listing.mode == FULL:
+                if listing.mode == FULL and listing.shifts and not options.force_prune:
+                    self._keep_after_shift(listing)
+                elif listing.mode == FULL:
                     self._prune(listing)
                 else:
                     result.prune = PruneOutcome(refused_reason="incremental run: vanished items are found by a full sync")
@@ -159,6 +164,7 @@ class SourceSync:
         kb, source, result = self._kb, self._source, self.result
         start = parse_instant(listing.window_start)
         base_pages = listing.pages
+        base_shifts = list(listing.shifts)
         batches = connector.load_from_checkpoint(listing.connector_checkpoint, start=start)
         can_plan = hasattr(kb, "plan_upsert")
         pending: dict[str, str] = {}  # doc id -> content hash, planned but not stored yet
@@ -166,7 +172,8 @@ class SourceSync:
         def fetched() -> Iterator[_Fetched]:
             try:
                 for batch, checkpoint in batches:  # the page count as of this batch, read as it arrives
-                    yield _Fetched(batch, checkpoint, base_pages + connector.report.pages)
+                    yield _Fetched(batch, checkpoint, base_pages + connector.report.pages,
+                                   _shifts(base_shifts, connector.report))
             finally:
                 close = getattr(batches, "close", None)
                 if close is not None:
@@ -188,6 +195,7 @@ class SourceSync:
                     if pending.get(record.doc_id) == record.content_hash:
                         del pending[record.doc_id]
             result.pages = page.pages
+            listing.shifts = page.shifts
             if page.checkpoint is not None:
                 listing.connector_checkpoint = page.checkpoint
                 listing.pages = result.pages
@@ -198,6 +206,7 @@ class SourceSync:
         pipeline = SyncPipeline(plan=plan, embed=lambda texts: kb.embedder.embed(texts), store=store,
                                 size=lambda page: len(page.batch), **self._options.pipeline)
         pipeline.run(fetched())
+        listing.shifts = _shifts(base_shifts, connector.report)
 
     def _store(self, batch: list[Document], listing: ListingProgress, prepared: Any = None) -> None:
         counts = listing.counts
@@ -226,6 +235,19 @@ class SourceSync:
         )
         if outcome.refused:
             result.status = PARTIAL
+
+    def _keep_after_shift(self, listing: ListingProgress) -> None:
+        """The collection changed while it was listed: items that moved may have been passed over
+        unseen, so what this listing lacks is no proof that anything is gone. Nothing is deleted;
+        the run is partial only if there was something to delete."""
+        # max_share 0 refuses any deletion and reports how many documents it would have removed.
+        unseen = self._kb.prune_unseen(self._source, listing.listing_id, max_share=0.0, force=False).would_delete
+        if not unseen:
+            return
+        self.result.status = PARTIAL
+        self.result.prune = PruneOutcome(would_delete=unseen, refused_reason=(
+            f"the collection changed while it was listed ({listing.shifts[0]}), so the listing is no proof "
+            "they are gone; the next full sync of a quiet collection prunes them"))
 
     # -- which listing this run does ---------------------------------------------------------------
 
@@ -278,6 +300,11 @@ def _poll_field(config: Any) -> str | None:
     if isinstance(config, Mapping):
         return config.get("poll_timestamp_field")
     return getattr(config, "poll_timestamp_field", None)
+
+
+def _shifts(earlier: list[str], report: Any) -> list[str]:
+    """The listing's shift notes: those before a resume, then this walk's (a report without them: none)."""
+    return (earlier + list(getattr(report, "shifts", None) or []))[:MAX_SHIFT_NOTES]
 
 
 def _describe(error: BaseException) -> str:

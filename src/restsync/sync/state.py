@@ -33,6 +33,9 @@ class ListingProgress:
     newest_seen: str | None = None
     pages: int = 0
     counts: SyncCounts = field(default_factory=SyncCounts)
+    # How the collection shifted during the listing so far (kept across a resume: a listing that
+    # shifted before an interruption is no more a basis for deletion after it).
+    shifts: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -44,6 +47,7 @@ class ListingProgress:
             "newest_seen": self.newest_seen,
             "pages": self.pages,
             "counts": self.counts.to_dict(),
+            "shifts": list(self.shifts),
         }
 
     @classmethod
@@ -59,6 +63,7 @@ class ListingProgress:
             newest_seen=raw.get("newest_seen"),
             pages=int(raw.get("pages") or 0),
             counts=SyncCounts.from_dict(raw.get("counts")),
+            shifts=[str(note) for note in raw.get("shifts") or []],
         )
 
 

@@ -29,17 +29,20 @@ __all__ = [
 
 
 def build_embedder(
-    name: str, *, url: str | None = None, api_key: str | None = None, backend: str | None = None
+    name: str, *, url: str | None = None, api_key: str | None = None, allow_private: bool = False,
+    backend: str | None = None,
 ) -> Embedder:
     """`all-MiniLM-L6-v2`, `openai:<model>` (needs url; key from argument or
-    RESTSYNC_EMBEDDING_API_KEY), or `hashing-<dimension>`. `backend` (`auto`, `onnx`, `torch`;
-    default: RESTSYNC_EMBEDDING_BACKEND, else auto) picks the local model's runtime."""
+    RESTSYNC_EMBEDDING_API_KEY; a private or loopback url needs allow_private), or `hashing-<dimension>`.
+    `backend` (`auto`, `onnx`, `torch`; default: RESTSYNC_EMBEDDING_BACKEND, else auto) picks the
+    local model's runtime."""
     if name == MODEL_NAME:
         return OnnxEmbedder() if choose_backend(backend) == "onnx" else LocalEmbedder()
     if name.startswith("openai:"):
         if not url:
             raise ConfigError(f"embedder {name!r} needs an endpoint URL", key="embedding_url")
-        return OpenAIEmbedder(url, name.split(":", 1)[1], api_key or os.environ.get(API_KEY_ENV))
+        return OpenAIEmbedder(url, name.split(":", 1)[1], api_key or os.environ.get(API_KEY_ENV),
+                              allow_private=allow_private)
     if name.startswith("hashing-") and name.removeprefix("hashing-").isdigit():
         return HashingEmbedder(int(name.removeprefix("hashing-")))
     raise ConfigError(f"unknown embedder {name!r}; use {MODEL_NAME!r} or 'openai:<model>'", key="embedder")
