@@ -14,8 +14,10 @@ slower of fetching and embedding, not their sum.
   model nearly as much as a batch of them.
 
 Memory stays flat: the fetch thread waits while `max_documents` fetched documents are not yet
-stored. The first error of any stage stops the other two and is raised in the caller's thread
-as it was raised; so does a KeyboardInterrupt or `cancel()`. Threads never outlive `run()`
+stored. An error of the fetch (a page that keeps failing, a cancellation at a page boundary)
+ends the walk as before the pipeline: every batch fetched before it is still planned, embedded
+and stored, then the error is raised. The first error of the other stages stops everything and
+is raised in the caller's thread as it was raised; so does a KeyboardInterrupt or `cancel()`. Threads never outlive `run()`
 unless a fetch is stuck in a request (they are daemons; closing the connector ends them).
 """
 
@@ -36,7 +38,7 @@ DEFAULT_MIN_GROUP = 64  # one model batch
 DEFAULT_LINGER_S = 0.25  # the most a small group waits for more texts: the embedder is idle then anyway
 _JOIN_AFTER_FAILURE_S = 10.0  # a fetch stuck in a request is left to its timeout, as a daemon
 
-_FETCHED, _EMBEDDED, _FETCH_DONE, _FAILED = "fetched", "embedded", "fetch-done", "failed"
+_FETCHED, _EMBEDDED, _FETCH_DONE, _FETCH_FAILED, _FAILED = "fetched", "embedded", "fetch-done", "fetch-failed", "failed"
 
 
 class PipelineCancelled(Exception):
@@ -111,6 +113,7 @@ class SyncPipeline(Generic[T]):
     def _drive(self) -> None:
         waiting: deque[Job[T]] = deque()  # planned, stored in this order
         fetching = True
+        fetch_error: BaseException | None = None
         while fetching or waiting:
             kind, *payload = self._inbox.get()
             if self._stop.is_set():
@@ -119,6 +122,8 @@ class SyncPipeline(Generic[T]):
                 raise payload[0]
             if kind == _FETCH_DONE:
                 fetching = False
+            elif kind == _FETCH_FAILED:  # store what was fetched before it, then raise it
+                fetching, fetch_error = False, payload[0]
             elif kind == _FETCHED:
                 job: Job[T] = payload[0]
                 job.plan, job.texts = self._plan(job.item)
@@ -134,6 +139,8 @@ class SyncPipeline(Generic[T]):
                 done = waiting.popleft()
                 self._store(done.item, done.plan, done.vectors)
                 self._release(done.size)
+        if fetch_error is not None:
+            raise fetch_error
 
     def _release(self, size: int) -> None:
         with self._room:
@@ -169,7 +176,7 @@ class SyncPipeline(Generic[T]):
                 self._inbox.put((_FETCHED, Job(item=item, size=size)))
         except BaseException as error:  # noqa: BLE001 - handed to the caller's thread as it is
             self._fetch_done.set()
-            self._inbox.put((_FAILED, error))
+            self._inbox.put((_FETCH_FAILED, error))
         finally:
             close = getattr(iterator, "close", None)
             if close is not None:  # a generator's cleanup (open responses, worker threads) runs here
