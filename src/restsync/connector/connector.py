@@ -56,6 +56,7 @@ class RestApiConnector:
         if credentials:
             self._credentials.update(credentials)
         self._client: HttpClient | None = None
+        self._walker: PageWalker | None = None  # the walk in progress, told of rate-limit waits
         self._mapper = DocumentMapper(self.config, self.config.namespace)
         self.report = WalkReport()
         # Called after every page with the running report (CLI progress bars, server status).
@@ -175,7 +176,9 @@ class RestApiConnector:
             clock=self._clock,
             checkpoints=config.pagination_type != "none",
             identify=item_identity(config.id_field),
+            requests_per_second=config.requests_per_second,
         )
+        self._walker = walker
         details = DetailFetcher(config, self._http(), config.concurrency) if config.detail_url else None
         resume = _resume_state(checkpoint, config)
         secrets = [value for value in self._secret_values() if len(value) >= 4]
@@ -264,6 +267,9 @@ class RestApiConnector:
         """Show a retry or rate-limit wait while it lasts: a long Retry-After must not look like a hang."""
         report = self.report
         report.waiting = reason
+        walker = self._walker
+        if walker is not None and reason.startswith("rate limited"):
+            walker.throttled()
         if self.on_progress is not None:
             self.on_progress(report)
 
