@@ -219,9 +219,10 @@ class PageWalker:
     def _top_up(self, pool: ThreadPoolExecutor, plan: _Plan, queued: deque[Future]) -> None:
         width = self._width
         target = width.target(pages_read=self._fetched if plan.speculative else None)
-        if target >= width.ceiling:
+        if target >= width.ceiling and not plan.speculative:
             # Network-bound: queue up to twice the workers, so a worker picks the next request the
-            # moment it is free; at most `concurrency` are ever on the wire (one per worker).
+            # moment it is free; at most `concurrency` are ever on the wire (one per worker). Not
+            # while the end is unknown: past it, no more than one burst of requests is spent.
             target = 2 * width.ceiling
         room = min(target - len(queued), self._max_pages - self._fetched - len(queued))
         for request in plan.take(room):
