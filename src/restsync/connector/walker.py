@@ -226,7 +226,10 @@ class PageWalker:
             target = 2 * width.ceiling
         room = min(target - len(queued), self._max_pages - self._fetched - len(queued))
         for request in plan.take(room):
-            queued.append(pool.submit(self._fetch, request))
+            if len(queued) < width.ceiling:
+                queued.append(self._send_ahead(pool, self._fetch, request))
+            else:  # no worker free to start it now: it waits in the pool's queue
+                queued.append(pool.submit(self._fetch, request))
 
     def _observe(self, response: ApiResponse) -> None:
         self._width.observe_latency(response.elapsed_s)
@@ -288,15 +291,19 @@ class PageWalker:
         return self._fetch(request)
 
     def _prefetch(self, pool: ThreadPoolExecutor, request: RequestSpec) -> Future:
-        """Submit the next request and let its worker put it on the wire before the caller's mapping
-        takes the GIL: otherwise the send waits out the interpreter's 5 ms switch interval, per page."""
+        return self._send_ahead(pool, self._paced_fetch, request)
+
+    @staticmethod
+    def _send_ahead(pool: ThreadPoolExecutor, fetch: Fetch, request: RequestSpec) -> Future:
+        """Submit a request and let its worker put it on the wire before the caller's mapping takes the
+        GIL: otherwise the send waits out the interpreter's 5 ms switch interval, per page."""
         started = threading.Event()
 
-        def fetch() -> tuple[RequestSpec, ApiResponse, ItemSelection]:
+        def send() -> tuple[RequestSpec, ApiResponse, ItemSelection]:
             started.set()  # we hold the GIL from here until the socket blocks: the request is sent
-            return self._paced_fetch(request)
+            return fetch(request)
 
-        future = pool.submit(fetch)
+        future = pool.submit(send)
         started.wait(_HANDOFF_TIMEOUT_S)
         return future
 

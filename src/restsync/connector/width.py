@@ -13,29 +13,33 @@ followed by one request, as a walk one page at a time would send).
 from __future__ import annotations
 
 import math
+from collections import deque
 
-_SMOOTHING = 0.3  # weight of the newest observation in the running averages
+_SMOOTHING = 0.3  # weight of the newest observation in the running average of work
+# Latency is the least of the last few round trips: a response that waited for the interpreter lock
+# (the caller mapping a page) looks slower than the API is, and more threads would only wait longer.
+_LATENCY_SAMPLES = 16
 
 
 class BurstWidth:
     def __init__(self, ceiling: int, *, requests_per_second: float | None = None):
         self.ceiling = max(1, ceiling)
         self._rps = requests_per_second
-        self._latency: float | None = None  # seconds per request, averaged
+        self._latencies: deque[float] = deque(maxlen=_LATENCY_SAMPLES)  # seconds per request
         self._work: float | None = None  # seconds the walk and its caller spend per page, averaged
         self._cap = self.ceiling  # lowered by rate-limit signals, regrown one step per clean page
         self._clean_pages = 0
 
     @property
     def latency(self) -> float | None:
-        return self._latency
+        return min(self._latencies) if self._latencies else None
 
     @property
     def work(self) -> float | None:
         return self._work
 
     def observe_latency(self, seconds: float) -> None:
-        self._latency = _average(self._latency, max(0.0, seconds))
+        self._latencies.append(max(0.0, seconds))
 
     def observe_work(self, seconds: float) -> None:
         self._work = _average(self._work, max(0.0, seconds))
@@ -58,7 +62,7 @@ class BurstWidth:
         """Requests to keep ahead. `pages_read` (speculative walks) bounds it to the pages read so
         far, so requests past an unknown end stay in proportion to the data."""
         width = self.ceiling
-        latency, work = self._latency, self._work
+        latency, work = self.latency, self._work
         if latency is not None and work is not None and work > 0:
             # A request sent now is needed after `width` pages of work: cover its round trip.
             width = min(width, math.ceil(latency / work) + 1)
