@@ -15,7 +15,6 @@ from typing import Any, TextIO
 
 from restsync.cli.common import add_global_flags, add_source_arguments, open_connector, parse_window
 from restsync.cli.progress import Progress
-from restsync.connector.window import uses_placeholders
 
 EXIT_OK, EXIT_FAILED, EXIT_TRUNCATED = 0, 1, 3
 UNFILTERABLE_WINDOW = ("--since/--until cannot filter anything: the config has no poll_timestamp_field "
@@ -87,6 +86,8 @@ def run(args: argparse.Namespace) -> int:
 def window_is_possible(config: Any) -> bool:
     """Whether a time window can narrow anything: the API filters (placeholders) or documents carry
     a timestamp to filter on here (poll_timestamp_field)."""
+    from restsync.connector.window import uses_placeholders  # the connector loads only when a command runs
+
     return bool(config.poll_timestamp_field) or uses_placeholders(config.url, config.query_params,
                                                                   config.request_body)
 
