@@ -52,3 +52,24 @@ def test_a_body_that_is_not_json_is_not_retried(parser, content):
 
 def test_an_empty_body_is_none(parser):
     assert decode_json_body(b"") is None and decode_json_body(b" \n") is None
+
+
+def test_fetch_writes_the_same_line_with_or_without_the_fast_extra(monkeypatch):
+    import builtins
+    import json
+
+    from restsync.cli.fetch import json_line_encoder
+
+    document = {"id": "a1", "content": "caf\u00e9 \u20ac \"quoted\"\n", "metadata": {"n": 1.5, "tags": ["x"], "none": None}}
+    fast = json_line_encoder()
+    real_import = builtins.__import__
+
+    def without_msgspec(name, *args, **kwargs):
+        if name.startswith("msgspec"):
+            raise ImportError(name)
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", without_msgspec)
+    standard = json_line_encoder()
+    assert fast(document) == standard(document)
+    assert json.loads(standard(document)) == document and standard(document).endswith("}\n")
