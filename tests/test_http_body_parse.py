@@ -73,3 +73,11 @@ def test_fetch_writes_the_same_line_with_or_without_the_fast_extra(monkeypatch):
     standard = json_line_encoder()
     assert fast(document) == standard(document)
     assert json.loads(standard(document)) == document and standard(document).endswith("}\n")
+
+
+@pytest.mark.parametrize("content", [b"[" * 5000 + b"]" * 5000, b"[" + b"1" * 5000 + b"]"])
+def test_json_too_deep_or_too_long_is_unusable_with_either_parser(parser, content):
+    from restsync.http.body import UnusableJsonError
+
+    with pytest.raises(UnusableJsonError):
+        decode_json_body(content)

@@ -12,7 +12,7 @@ import pytest
 
 from restsync.clock import FakeClock
 from restsync.document import Document
-from restsync.errors import AuthError, ConfigError, InvalidResponseError, RateLimitExhaustedError
+from restsync.errors import AuthError, BlockedAddressError, ConfigError, InvalidResponseError, RateLimitExhaustedError
 from restsync.kb import KBSettings, KnowledgeBase, OpenAIEmbedder, build_embedder
 from restsync.kb.embedding import HashingEmbedder
 
@@ -69,7 +69,7 @@ def server():
 
 def test_batches_keep_order_normalise_and_send_the_key(server):
     clock = FakeClock()
-    embedder = OpenAIEmbedder(server.url, "text-embedding-3-small", "sk-test", batch_size=2, clock=clock)
+    embedder = OpenAIEmbedder(server.url, "text-embedding-3-small", "sk-test", batch_size=2, clock=clock, allow_private=True)
     texts = ["one fish", "two fish", "red fish", "blue fish", "old fish"]
     vectors = embedder.embed(texts)
     assert vectors.shape == (5, 8) and vectors.dtype == np.float32
@@ -85,28 +85,28 @@ def test_batches_keep_order_normalise_and_send_the_key(server):
 def test_rate_limits_and_server_errors_are_retried_on_the_clock(server):
     clock = FakeClock()
     server.script = [(429, {"error": "slow down"}, {"Retry-After": "3"}), (503, {"error": "busy"}, {})]
-    embedder = OpenAIEmbedder(server.url + "/embeddings", "m", clock=clock)
+    embedder = OpenAIEmbedder(server.url + "/embeddings", "m", clock=clock, allow_private=True)
     assert embedder.embed(["hello"]).shape == (1, 8)
-    assert clock.sleeps == [3.0, 2.0]  # Retry-After honoured, then exponential backoff
+    assert clock.sleeps == [3.0, 1.0]  # Retry-After honoured, then exponential backoff
     embedder.close()
 
 
 def test_persistent_rate_limiting_becomes_a_named_error(server):
     server.script = [(429, {}, {})] * 3
-    embedder = OpenAIEmbedder(server.url, "m", max_retries=2, clock=FakeClock())
+    embedder = OpenAIEmbedder(server.url, "m", max_retries=2, clock=FakeClock(), allow_private=True)
     with pytest.raises(RateLimitExhaustedError, match=r"POST http://127\.0\.0\.1:\d+/v1/embeddings"):
         embedder.embed(["x"])
 
 
 def test_refused_key_and_malformed_answers_are_restsync_errors(server):
     server.script = [(401, {"error": "bad key"}, {}), (200, {"data": [{"index": 0}]}, {}), (200, "not json", {})]
-    embedder = OpenAIEmbedder(server.url, "m", "sk-wrong", clock=FakeClock())
+    embedder = OpenAIEmbedder(server.url, "m", "sk-wrong", clock=FakeClock(), allow_private=True)
     with pytest.raises(AuthError) as refused:
         embedder.embed(["x"])
     assert "sk-wrong" not in str(refused.value)
     with pytest.raises(InvalidResponseError, match="malformed embedding"):
         embedder.embed(["x"])
-    with pytest.raises(InvalidResponseError, match="not JSON"):
+    with pytest.raises(InvalidResponseError, match="not valid JSON"):
         embedder.embed(["x"])
 
 
@@ -123,7 +123,7 @@ def test_bad_embedder_settings_name_the_key():
 
 
 def test_knowledge_base_embeds_only_chunks_it_has_no_vector_for(server, tmp_path):
-    embedder = OpenAIEmbedder(server.url, "m", "sk-test", clock=FakeClock())
+    embedder = OpenAIEmbedder(server.url, "m", "sk-test", clock=FakeClock(), allow_private=True)
     kb = KnowledgeBase.open(tmp_path / "kb", embedder=embedder, settings=KBSettings(chunk_tokens=12, chunk_overlap=0))
     paragraphs = [f"Paragraph {n} talks about topic {n}." for n in range(6)]
     original = Document(id="a", semantic_identifier="Guide", content=" ".join(paragraphs))
@@ -140,3 +140,51 @@ def test_knowledge_base_embeds_only_chunks_it_has_no_vector_for(server, tmp_path
     assert kb.upsert_documents("src", [copy], run_id=1).chunks_embedded == 0  # same text elsewhere: cached
     assert {hit.document_id for hit in kb.search("brand new ending", k=5)} == {"a", "b"}
     kb.close()
+
+
+# -- the embedding endpoint goes through the guarded HTTP client --------------------------------
+
+
+def test_a_loopback_endpoint_is_refused_unless_allowed(server):
+    embedder = OpenAIEmbedder(server.url, "m", "sk-test", clock=FakeClock())
+    with pytest.raises(BlockedAddressError, match="allow_private"):
+        embedder.embed(["x"])
+    assert server.requests == []  # the key never left
+
+
+def test_proxy_settings_in_the_environment_are_not_used(server, monkeypatch):
+    # A proxy that would receive the bearer key; the guarded client never reads these variables.
+    proxy = EmbeddingsServer()
+    proxy.thread.start()
+    try:
+        for name in ("HTTP_PROXY", "http_proxy", "ALL_PROXY"):
+            monkeypatch.setenv(name, proxy.url.removesuffix("/v1"))
+        monkeypatch.delenv("NO_PROXY", raising=False)
+        monkeypatch.delenv("no_proxy", raising=False)
+        embedder = OpenAIEmbedder(server.url, "m", "sk-test", clock=FakeClock(), allow_private=True)
+        assert embedder.embed(["x"]).shape == (1, 8)
+        assert proxy.requests == [] and len(server.requests) == 1
+    finally:
+        proxy.server.shutdown()
+        proxy.server.server_close()
+
+
+def test_stored_knowledge_base_settings_do_not_reach_loopback_without_permission(server, tmp_path, monkeypatch):
+    monkeypatch.setenv("RESTSYNC_EMBEDDING_API_KEY", "sk-stored")
+    settings = KBSettings(embedder="openai:m", embedding_url=server.url)
+    KnowledgeBase.open(tmp_path / "kb", settings=settings).close()
+    kb = KnowledgeBase.open(tmp_path / "kb")  # settings come from the knowledge base itself
+    with pytest.raises(BlockedAddressError):
+        kb.embedder.embed(["x"])
+    kb.close()
+    assert server.requests == []
+    allowed = KnowledgeBase.open(tmp_path / "kb", allow_private=True)
+    assert allowed.embedder.embed(["x"]).shape == (1, 8)
+    allowed.close()
+    assert server.requests[0]["auth"] == "Bearer sk-stored"
+
+
+def test_the_embedding_url_is_validated_like_a_source_url():
+    with pytest.raises(ConfigError) as error:
+        OpenAIEmbedder("http://0177.0.0.1/v1", "m")
+    assert error.value.key == "embedding_url"

@@ -136,6 +136,11 @@ def _check(connector: Any) -> tuple[CheckReport, Any]:
     report.pagination = probe.pagination
     report.has_next = probe.has_next
     report.warnings.extend(w for w in probe.warnings if w not in report.config_warnings)
+    repeated = getattr(probe.response, "duplicate_keys", ())
+    if repeated:
+        shown = ", ".join(repr(key) for key in repeated[:5]) + (", ..." if len(repeated) > 5 else "")
+        report.warnings.append(f"page 1 repeats keys within one JSON object ({shown}): only the last value "
+                               "of each is kept, as every JSON reader does; check which one the API means")
     if not selection.items:
         if _is_empty_list(selection):
             # The path is right and the list is there: the source (or this query) has nothing yet.

@@ -120,9 +120,43 @@ def json_value(value: Any, key: str) -> Any:
 
 def parse_json_text(text: str, key: str) -> Any:
     try:
-        return json.loads(text)
+        value = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ConfigError(f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}", key) from None
+    except RecursionError:
+        raise ConfigError(f"JSON nested deeper than {JSON_TEXT_MAX_DEPTH} levels", key) from None
+    except ValueError as exc:  # e.g. an integer of more than 4,300 digits
+        raise ConfigError(f"invalid JSON: {exc}".split(";")[0], key) from None
+    check_depth(value, key, JSON_TEXT_MAX_DEPTH)
+    return value
+
+
+JSON_TEXT_MAX_DEPTH = 64
+# Integer settings beyond 2**53 cannot survive JSON (or a float) exactly: no real setting needs them.
+MAX_INTEGER = 2**53
+MAX_CONFIG_VALUES = 1_000_000
+
+
+def check_depth(value: Any, key: str, limit: int) -> None:
+    """Refuse dicts and lists nested more than `limit` levels, naming the top-level key below `key`.
+
+    Iterative, so the check itself cannot overflow the stack it protects; a structure that
+    contains itself (possible from the library) is infinitely deep, so it is refused too.
+    """
+    stack: list[tuple[Any, int, str]] = [(value, 1, key)]
+    visited = 0
+    while stack:
+        node, depth, where = stack.pop()
+        if depth > limit:
+            raise ConfigError(f"nested deeper than {limit} levels", where or None)
+        visited += 1
+        if visited > MAX_CONFIG_VALUES:  # shared sub-structures can multiply what a walk visits
+            raise ConfigError(f"holds more than {MAX_CONFIG_VALUES:,} values", where or None)
+        children = node.items() if isinstance(node, dict) else enumerate(node)
+        for name, child in children:
+            if isinstance(child, (dict, list)):
+                child_key = where or str(name)  # errors name the top-level key: deep paths are unreadable
+                stack.append((child, depth + 1, child_key))
 
 
 def optional_str(value: Any, key: str) -> str | None:
@@ -138,37 +172,58 @@ def integer(value: Any, key: str, *, minimum: int | None = None, expected: str =
     """An int or a numeric string ("10", "10.0"); blank -> None. Bools are not numbers here."""
     if is_unset(value):
         return None
-    number = _to_number(value, key, expected)
-    if not number.is_integer():
-        raise ConfigError(f"expected {expected}, got {value!r}", key)
-    result = int(number)
+    if isinstance(value, int) and not isinstance(value, bool):
+        result = value  # exact: no detour through float for big integers
+    else:
+        number = _to_number(value, key, expected)
+        if not number.is_integer():
+            raise ConfigError(f"expected {expected}, got {_shown(value)}", key)
+        result = int(number)
+    if abs(result) > MAX_INTEGER:
+        raise ConfigError(f"expected {expected}, got a number too large to use", key)
     if minimum is not None and result < minimum:
-        raise ConfigError(f"{_leaf(key)} must be {expected}, got {value!r}", key)
+        raise ConfigError(f"{_leaf(key)} must be {expected}, got {_shown(value)}", key)
     return result
 
 
 def number(
-    value: Any, key: str, *, minimum: float | None = None, exclusive: bool = False, expected: str = "a number"
+    value: Any, key: str, *, minimum: float | None = None, exclusive: bool = False, expected: str = "a number",
+    maximum: float | None = None,
 ) -> float | None:
     """A finite float from a number or a numeric string; blank -> None."""
     if is_unset(value):
         return None
     result = _to_number(value, key, expected)
     if minimum is not None and (result < minimum or (exclusive and result == minimum)):
-        raise ConfigError(f"{_leaf(key)} must be {expected}, got {value!r}", key)
+        raise ConfigError(f"{_leaf(key)} must be {expected}, got {_shown(value)}", key)
+    if maximum is not None and result > maximum:
+        raise ConfigError(f"{_leaf(key)} must be at most {maximum:g}, got {_shown(value)}", key)
     return result
 
 
 def _to_number(value: Any, key: str, expected: str) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-        raise ConfigError(f"expected {expected}, got {value!r}", key)
+        raise ConfigError(f"expected {expected}, got {_shown(value)}", key)
     try:
         result = float(value.strip()) if isinstance(value, str) else float(value)
     except ValueError:
-        raise ConfigError(f"expected {expected}, got {value!r}", key) from None
+        raise ConfigError(f"expected {expected}, got {_shown(value)}", key) from None
+    except OverflowError:  # an int too large for a float
+        raise ConfigError(f"expected {expected}, got a number too large to use", key) from None
     if not math.isfinite(result):
-        raise ConfigError(f"expected {expected}, got {value!r}", key)
+        raise ConfigError(f"expected {expected}, got {_shown(value)}", key)
     return result
+
+
+_SHOWN_CHARS = 40
+
+
+def _shown(value: Any) -> str:
+    """`value` for a message, cut short: a 5,000-digit number must not become a 5,000-digit error."""
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 128:
+        return "a very large integer"  # str() of a 5,000-digit int even raises
+    text = repr(value)
+    return text if len(text) <= _SHOWN_CHARS else text[:_SHOWN_CHARS] + "..."
 
 
 def choice(value: Any, key: str, allowed: tuple[str, ...], default: str, *, label: str | None = None) -> str:

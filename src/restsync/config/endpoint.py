@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
+
+import httpx
 
 from restsync.errors import ConfigError
 
 ALLOWED_SCHEMES = ("http", "https")
 POLL_PLACEHOLDERS = ("{poll_start}", "{poll_end}")
 _DEFAULT_PORTS = {"http": 80, "https": 443}
+_PLACEHOLDER = re.compile(r"\{[^{}/?#]*\}")
+# What a host may be once parsed (IDNA names are ASCII by then; IPv6 without brackets).
+_HOST = re.compile(r"[A-Za-z0-9._:-]+")
 
 
 def check_url(url: str, key: str) -> None:
@@ -31,6 +37,15 @@ def check_url(url: str, key: str) -> None:
         raise ConfigError(f"Unsupported URL scheme {shown!r}; only http and https are allowed", key)
     if not parts.hostname:
         raise ConfigError(f"URL {url!r} must include a hostname", key)
+    # Parsed again as the HTTP client will: what it refuses (an octal IP, circled digits, a NUL)
+    # or cannot resolve (a space in the host) is a config mistake, not a network fault to retry.
+    probe = _PLACEHOLDER.sub("x", url)  # `{name}` placeholders are filled per request
+    try:
+        host = httpx.URL(probe).raw_host.decode("ascii", errors="replace")  # IDNA-encoded
+    except httpx.InvalidURL as exc:
+        raise ConfigError(f"invalid URL {url!r}: {exc}", key) from None
+    if not _HOST.fullmatch(host):
+        raise ConfigError(f"invalid URL {url!r}: the host {parts.hostname!r} is not a host name", key)
 
 
 def hostname(url: str) -> str:

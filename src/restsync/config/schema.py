@@ -8,6 +8,7 @@ named in `warnings` (errors with strict=True).
 from __future__ import annotations
 
 import copy
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -30,6 +31,7 @@ from restsync.config.vocabulary import (
     METHODS,
     PAGINATION_TYPES,
     POLL_TIME_FORMATS,
+    RESPONSE_FORMATS,
     TOP_LEVEL_KEYS,
     report_unknown_keys,
 )
@@ -42,6 +44,19 @@ DEFAULT_MAX_PAGES = 1000
 DEFAULT_REQUEST_DELAY = 0.0
 DEFAULT_CONCURRENCY = 8
 DEFAULT_TIMEOUT = 30.0
+DEFAULT_MAX_RESPONSE_MB = 64.0
+# Upper bounds: larger values are mistakes (1e30 once overflowed the socket layer), not intent.
+MAX_TIMEOUT = 3600.0
+MAX_REQUEST_DELAY = 3600.0
+MIN_REQUESTS_PER_SECOND = 0.001
+MAX_RESPONSE_MB = 4096.0
+# A config nested deeper than this is a mistake or an attack; deeper data also overflows
+# Python's recursion limit in the code that walks it.
+MAX_CONFIG_DEPTH = 64
+# Header names are RFC 9110 tokens; values must not hold control characters (CR/LF would
+# split the header), tabs aside.
+_HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+_HEADER_VALUE_BAD = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 
 
 @dataclass(frozen=True, repr=False)
@@ -75,7 +90,9 @@ class SourceConfig:
     concurrency: int = DEFAULT_CONCURRENCY
     requests_per_second: float | None = None
     timeout: float = DEFAULT_TIMEOUT
+    max_response_mb: float = DEFAULT_MAX_RESPONSE_MB
     source_id: str | None = None
+    response_format: str = "auto"
     warnings: list[str] = field(default_factory=list, compare=False)
     # Values that came from `${ENV}` substitution (set by the loader): secrets wherever they sit.
     env_values: tuple[str, ...] = field(default=(), compare=False)
@@ -86,6 +103,7 @@ class SourceConfig:
         if not isinstance(raw, Mapping):
             raise ConfigError(f"a source config must be a mapping (JSON object), got {type(raw).__name__}")
         warnings: list[str] = []
+        coerce.check_depth(raw, "", MAX_CONFIG_DEPTH)
         report_unknown_keys(raw, TOP_LEVEL_KEYS, prefix="", strict=strict, warnings=warnings)
 
         url = coerce.optional_str(raw.get("url"), "url")
@@ -139,26 +157,32 @@ class SourceConfig:
                 DEFAULT_MAX_PAGES,
             ),
             request_delay=_or_default(
-                coerce.number(raw.get("request_delay"), "request_delay", minimum=0, expected="a non-negative number"),
+                coerce.number(raw.get("request_delay"), "request_delay", minimum=0, maximum=MAX_REQUEST_DELAY,
+                              expected="a non-negative number of seconds"),
                 DEFAULT_REQUEST_DELAY,
             ),
             concurrency=_or_default(
                 coerce.integer(raw.get("concurrency"), "concurrency", minimum=1, expected="a positive integer"),
                 DEFAULT_CONCURRENCY,
             ),
-            requests_per_second=coerce.number(
-                raw.get("requests_per_second"), "requests_per_second", minimum=0, exclusive=True,
-                expected="a positive number",
-            ),  # fmt: skip
+            requests_per_second=_requests_per_second(raw.get("requests_per_second")),
             timeout=_or_default(
-                coerce.number(raw.get("timeout"), "timeout", minimum=0, exclusive=True, expected="a positive number"),
+                coerce.number(raw.get("timeout"), "timeout", minimum=0, exclusive=True, maximum=MAX_TIMEOUT,
+                              expected="a positive number of seconds"),
                 DEFAULT_TIMEOUT,
             ),
+            max_response_mb=_or_default(
+                coerce.number(raw.get("max_response_mb"), "max_response_mb", minimum=0, exclusive=True,
+                              maximum=MAX_RESPONSE_MB, expected="a positive number of megabytes"),
+                DEFAULT_MAX_RESPONSE_MB,
+            ),
             source_id=coerce.optional_str(raw.get("source_id"), "source_id"),
+            response_format=coerce.choice(raw.get("response_format"), "response_format", RESPONSE_FORMATS, "auto"),
             warnings=warnings,
         )
         config._check_detail_url()
         config._check_headers()
+        config._check_header_auth()
         return config
 
     # -- derived views ---------------------------------------------------------------------
@@ -228,7 +252,9 @@ class SourceConfig:
             "concurrency": self.concurrency,
             "requests_per_second": self.requests_per_second,
             "timeout": self.timeout,
+            "max_response_mb": self.max_response_mb,
             "source_id": self.source_id,
+            "response_format": self.response_format,
         }
 
     def __repr__(self) -> str:  # the generated repr would print credentials
@@ -236,8 +262,32 @@ class SourceConfig:
 
     def _check_headers(self) -> None:
         for name, value in self.headers.items():
+            key = f"headers.{name}"
             if not (name.isascii() and value.isascii()):
-                raise ConfigError("HTTP header names and values must be ASCII text", key=f"headers.{name}")
+                raise ConfigError("HTTP header names and values must be ASCII text", key=key)
+            if "${" in name:
+                raise ConfigError("a header name cannot hold ${...}: environment variables are substituted "
+                                  "in values only", key=key)
+            if not _HEADER_NAME.fullmatch(name):
+                raise ConfigError("not a valid HTTP header name (letters, digits and -_.!#$%&'*+^`|~ only; "
+                                  "no spaces or colons)", key=key)
+            if _HEADER_VALUE_BAD.search(value):
+                raise ConfigError("a header value cannot hold line breaks or other control characters", key=key)
+
+    def _check_header_auth(self) -> None:
+        """Auth that travels in a header: its name must be a header name, its secret one line."""
+        name = self.auth_config.get("header_name")
+        if self.auth_type == "api_key_header" and isinstance(name, str) and name.strip():
+            if not _HEADER_NAME.fullmatch(name.strip()):
+                raise ConfigError("not a valid HTTP header name (letters, digits and -_.!#$%&'*+^`|~ only; "
+                                  "no spaces or colons)", key="auth_config.header_name")
+        carried = {"bearer": ("token",), "api_key_header": ("api_key",)}  # basic is base64: any bytes go
+        for secret in carried.get(self.auth_type, ()):
+            value = self.credentials.get(secret)
+            if isinstance(value, str) and _HEADER_VALUE_BAD.search(value):
+                # The value is a secret: the message says what is wrong, never what it is.
+                raise ConfigError("holds a line break or control character (a trailing newline from a file?)",
+                                  key=f"credentials.{secret}")
 
     def _check_detail_url(self) -> None:
         if self.detail_url and "://" in self.detail_url:
@@ -258,6 +308,16 @@ def _method(value: Any) -> str:
     if method not in METHODS:
         raise ConfigError(f"Unsupported HTTP method '{method}'. Expected GET or POST.", "method")
     return method
+
+
+def _requests_per_second(value: Any) -> float | None:
+    key = "requests_per_second"
+    rate = coerce.number(value, key, minimum=0, exclusive=True, expected="a positive number")
+    if rate is not None and rate < MIN_REQUESTS_PER_SECOND:
+        # 1e-30 would mean a pause of 1e30 seconds between requests, which no clock can sleep.
+        raise ConfigError(f"must be at least {MIN_REQUESTS_PER_SECOND:g} (one request per "
+                          f"{1 / MIN_REQUESTS_PER_SECOND:g} s), got {rate:g}", key)
+    return rate
 
 
 def _batch_size(value: Any) -> int:

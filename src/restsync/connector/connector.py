@@ -25,9 +25,11 @@ from restsync.document import Document
 from restsync.errors import InvalidResponseError
 from restsync.extraction.items import ItemSelection, detect_items, select_items
 from restsync.http import HttpClient
+from restsync.http.limits import MB
 from restsync.http.redact import is_sensitive_name
 from restsync.http.request import ApiResponse, RequestSpec, merge_query, query_pairs, remove_query_params
 from restsync.mapping.mapper import DocumentMapper
+from restsync.mapping.masking import document_secrets
 from restsync.pagination import Paginator, build_paginator
 
 Checkpoint = dict[str, Any]
@@ -57,7 +59,7 @@ class RestApiConnector:
             self._credentials.update(credentials)
         self._client: HttpClient | None = None
         self._walker: PageWalker | None = None  # the walk in progress, told of rate-limit waits
-        self._mapper = DocumentMapper(self.config, self.config.namespace)
+        self._mapper = DocumentMapper(self.config, self.config.namespace, secrets=self._document_secrets())
         self.report = WalkReport()
         # Called after every page with the running report (CLI progress bars, server status).
         self.on_progress: Callable[[WalkReport], None] | None = None
@@ -123,7 +125,7 @@ class RestApiConnector:
         response = client.send(request)
         selection = select_items(response.data, self.config.items_path)
         paginator.update_state(response, selection.items)
-        mapper = DocumentMapper(self.config, self.config.namespace)
+        mapper = DocumentMapper(self.config, self.config.namespace, secrets=self._document_secrets())
         documents = mapper.map_many(selection.items)
         warnings = list(self.config.warnings) + list(mapper.warnings())
         if selection.dropped:
@@ -165,7 +167,7 @@ class RestApiConnector:
                 "no {poll_start}/{poll_end} placeholder in url, query_params or request_body: "
                 "every page is fetched and the time window is applied here"
             )
-        self._mapper = mapper = DocumentMapper(config, config.namespace)
+        self._mapper = mapper = DocumentMapper(config, config.namespace, secrets=self._document_secrets())
         walker = PageWalker(
             self._fetch,
             build_paginator(config),
@@ -258,7 +260,13 @@ class RestApiConnector:
             secrets=secrets,
             on_wait=self._waiting,
             credential_origin=self.config.url,
+            max_response_bytes=int(self.config.max_response_mb * MB),
+            response_format=self.config.response_format,
         )
+
+    def _document_secrets(self) -> list[str]:
+        """Masked in every mapped document: the config's secrets and the credentials given at run time."""
+        return document_secrets(self.config, self._credentials.values())
 
     def _secret_values(self) -> list[str]:
         return self.config.secret_values() + [v for v in self._credentials.values() if isinstance(v, str) and v]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from typing import Any, Callable
 
 try:  # the `fast` extra: about 3x faster than json on API pages; the standard parser otherwise
@@ -20,6 +21,10 @@ class NotJsonError(Exception):
     """The body is complete but is not JSON: retrying would give the same answer."""
 
 
+class UnusableJsonError(Exception):
+    """The body is JSON that restsync will not read (nested too deep, a number too long)."""
+
+
 def decode_json_body(content: bytes) -> Any:
     """Parsed JSON, or None for an empty body (204 and friends)."""
     if not content or content.isspace():
@@ -27,10 +32,15 @@ def decode_json_body(content: bytes) -> Any:
     if _fast_decode is not None:
         try:
             return _fast_decode(content)
-        except _FastDecodeError:
-            pass  # the standard parser below says what is wrong (cut short or not JSON), or accepts NaN
+        except (_FastDecodeError, RecursionError):
+            pass  # the standard parser below gives the verdict (cut short, not JSON, unusable), or accepts NaN
     try:
         return json.loads(content)
+    except RecursionError:
+        # The parser recurses per level; Python's stack ends it near 1,000 levels. Any code
+        # walking such data would overflow too, so it is refused here, by name.
+        raise UnusableJsonError("response JSON is nested too deeply to read (more than about "
+                                f"{sys.getrecursionlimit()} levels)") from None
     except UnicodeDecodeError as exc:
         if exc.end >= len(content) and exc.reason == "unexpected end of data":
             raise TruncatedBodyError("body ends inside a multi-byte character") from None
@@ -39,6 +49,33 @@ def decode_json_body(content: bytes) -> Any:
         if _ends_inside_value(exc):
             raise TruncatedBodyError(f"body ends inside a JSON value ({exc.msg})") from None
         raise NotJsonError(f"{exc.msg} at line {exc.lineno} column {exc.colno}") from None
+    except ValueError as exc:  # int() refuses more than 4,300 digits
+        raise UnusableJsonError(f"response JSON holds a number too long to read ({str(exc).split(';')[0]})") from None
+
+
+def duplicate_keys(content: bytes) -> list[str]:
+    """Object keys that appear twice in one object of `content` (JSON keeps the last silently).
+
+    A second parse with a hook on every object: too slow for every page of a walk, so the client
+    runs it on a sample (the first page, which `check` and `preview` show).
+    """
+    found: dict[str, None] = {}
+
+    def pairs_hook(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        result = dict(pairs)
+        if len(result) != len(pairs):
+            seen: set[str] = set()
+            for key, _ in pairs:
+                if key in seen:
+                    found.setdefault(key)
+                seen.add(key)
+        return result
+
+    try:
+        json.loads(content, object_pairs_hook=pairs_hook)
+    except (ValueError, RecursionError):
+        return []
+    return list(found)
 
 
 def _ends_inside_value(exc: json.JSONDecodeError) -> bool:

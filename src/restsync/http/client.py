@@ -25,7 +25,17 @@ from restsync.errors import (
     RetriesExhaustedError,
     SourceError,
 )
-from restsync.http.body import NotJsonError, TruncatedBodyError, decode_json_body, describe_not_json
+from restsync.http import deadline
+from restsync.http.body import NotJsonError, TruncatedBodyError, UnusableJsonError, duplicate_keys
+from restsync.http.formats import ACCEPT, decode_body, describe_unreadable, resolve_format
+from restsync.http.limits import (
+    ACCEPT_ENCODING,
+    DEFAULT_MAX_RESPONSE_MB,
+    MB,
+    LimitedTransport,
+    ResponseTooLargeError,
+    UnsupportedEncodingError,
+)
 from restsync.http.pacing import RatePacer
 from restsync.http.redact import SENSITIVE_QUERY_PARAMS, Redactor, is_sensitive_name, secret_parts
 from restsync.http.request import ApiResponse, RequestSpec, merge_query, remove_query_params, request_url
@@ -39,7 +49,7 @@ REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 # Headers that carry credentials whatever the auth type; the auth object adds its own.
 CREDENTIAL_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "x-api-key"})
 ERROR_BODY_PREVIEW = 200
-DEFAULT_HEADERS = {"User-Agent": "restsync", "Accept": "application/json"}
+DEFAULT_HEADERS = {"User-Agent": "restsync", "Accept": "application/json", "Accept-Encoding": ACCEPT_ENCODING}
 PRIVATE_ADDRESS_HINT = ("private, loopback and link-local targets are refused unless allowed: pass allow_private=True "
                         "(the CLI's --allow-private) to reach them on purpose")
 
@@ -62,11 +72,19 @@ class HttpClient:
                  retry: RetryPolicy | None = None, requests_per_second: float | None = None,
                  transport: httpx.BaseTransport | None = None, max_connections: int = 16,
                  secrets: Iterable[str] = (), on_wait: WaitListener | None = None,
-                 credential_origin: str | None = None):
+                 credential_origin: str | None = None,
+                 max_response_bytes: int = DEFAULT_MAX_RESPONSE_MB * MB, response_format: str | None = None):
         self._on_wait = on_wait
+        self._response_format = response_format  # None/auto: by Content-Type (see http/formats.py)
+        # One deadline per exchange (connect + headers + body): per-operation timeouts alone
+        # never fire on a server that drips a byte at a time.
+        self._timeout = timeout
         # Credentials belong to the configured API's origin. A next-page URL the server names on
         # another origin is fetched without them, exactly like a cross-origin redirect.
-        self._credential_origin = _origin(httpx.URL(credential_origin)) if credential_origin else None
+        try:
+            self._credential_origin = _origin(httpx.URL(credential_origin)) if credential_origin else None
+        except httpx.InvalidURL as exc:
+            raise ConfigError(f"invalid URL: {exc}", key="url") from None
         self._clock = clock or SystemClock()
         self._retry = retry or RetryPolicy()
         self._auth = auth
@@ -76,9 +94,11 @@ class HttpClient:
         if transport is None:
             limits = httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections)
             transport = httpx.HTTPTransport(limits=limits)
+            deadline.install(transport)
+        guarded = GuardedTransport(transport, self._guard, close_inner=owns_transport)
         self._client = httpx.Client(
-            transport=GuardedTransport(transport, self._guard, close_inner=owns_transport),
-            headers={**DEFAULT_HEADERS, **(headers or {})},
+            transport=LimitedTransport(guarded, max_response_bytes),
+            headers={**DEFAULT_HEADERS, **_accept(response_format), **(headers or {})},
             timeout=timeout,
             follow_redirects=False,  # followed here, so every hop is checked and stripped
             trust_env=False,  # env proxies would be mounted beside the guarded transport
@@ -91,6 +111,9 @@ class HttpClient:
         secret_values = getattr(auth, "secret_values", None)
         self._redactor = Redactor(secrets, auth_params, dynamic_secrets=secret_values)
         self._random = random.Random()
+        # Duplicate-key detection parses a body twice: done for the first page only (what
+        # check and preview show), so a walk's pages are not slowed down.
+        self._duplicate_checks_left = 1
 
     # -- public API ---------------------------------------------------------------------------
 
@@ -99,6 +122,7 @@ class HttpClient:
         policy = self._retry
         retries = policy.max_attempts - 1
         failures = 0
+        timeouts = 0
         rate_limited = 0
         while True:
             started = self._clock.monotonic()
@@ -107,26 +131,53 @@ class HttpClient:
                 status = response.status_code
                 if 200 <= status < 300:
                     content = response.content
+                    content_type = response.headers.get("content-type")
+                    data = decode_body(content, content_type, self._response_format)
+                    repeated: tuple[str, ...] = ()
+                    if (self._duplicate_checks_left > 0 and data is not None
+                            and resolve_format(self._response_format, content_type) == "json"):
+                        self._duplicate_checks_left -= 1  # a race here only checks one more page
+                        repeated = tuple(duplicate_keys(content))
                     return ApiResponse(status=status, headers=response.headers, url=str(final_url),
-                                       data=decode_json_body(content), request=spec,
-                                       elapsed_s=self._clock.monotonic() - started, size_bytes=len(content))
+                                       data=data, request=spec, elapsed_s=self._clock.monotonic() - started,
+                                       size_bytes=len(content), duplicate_keys=repeated)
+            except httpx.LocalProtocolError:
+                # h11 refused to write our own request (a header name with a space, a line break in
+                # a credential): sending it again cannot help. Its message quotes the header value
+                # escaped, which the redactor would not recognise as a secret, so it is not shown.
+                raise ConfigError("this request cannot be sent: a header name or value is malformed (a space in "
+                                  "a header name, or a line break or control character in a header value or "
+                                  f"credential?) [{self.describe(spec)}]", key="headers") from None
             except _TRANSIENT_FAULTS as exc:
                 failures += 1
                 reason = self._fault_reason(exc, spec)
+                if isinstance(exc, httpx.TimeoutException):
+                    # Each timeout costs a whole `timeout`: a server that stopped answering is not
+                    # waited on max_attempts times over.
+                    timeouts += 1
+                    if timeouts >= policy.max_timeouts:
+                        raise RetriesExhaustedError(f"gave up after {timeouts} timeouts: {reason}",
+                                                    request=self.describe(spec)) from None
                 if failures >= policy.max_attempts:
                     raise RetriesExhaustedError(f"gave up after {failures} attempts: {reason}",
                                                 request=self.describe(spec)) from None
                 wait = backoff_delay(policy, failures, self._random.random())
                 self._pause(wait, spec, f"{reason}, retry {failures} of {retries} in {_seconds(wait)}")
                 continue
+            except UnusableJsonError as exc:
+                raise InvalidResponseError(str(exc), request=self.describe(spec), status=status) from None
             except NotJsonError as exc:
-                message = describe_not_json(response.content, response.headers.get("content-type"), str(exc),
-                                            lambda text: self._redact(text, spec))
+                message = describe_unreadable(exc, response.content, response.headers.get("content-type"),
+                                              lambda text: self._redact(text, spec))
                 raise InvalidResponseError(message, request=self.describe(spec), status=status) from None
             except BlockedAddressError as exc:
                 raise BlockedAddressError(self._blocked_message(exc, self.describe(spec))) from None
             except httpx.InvalidURL as exc:
                 raise ConfigError(f"invalid URL ({exc}) [{self.describe(spec)}]", key="url") from None
+            except ResponseTooLargeError as exc:
+                raise InvalidResponseError(f"{exc} (max_response_mb)", request=self.describe(spec)) from None
+            except UnsupportedEncodingError as exc:
+                raise InvalidResponseError(str(exc), request=self.describe(spec)) from None
 
             verdict = classify(status, response.headers, self._clock.time(), policy)
             if verdict.action is Action.RATE_LIMITED:
@@ -199,7 +250,8 @@ class HttpClient:
                 self._strip_credentials(request)
             if self._pacer is not None:
                 self._pacer.acquire()
-            response = self._client.send(request, auth=None if crossed_origin else self._auth)
+            with deadline.deadline_after(self._timeout):
+                response = self._client.send(request, auth=None if crossed_origin else self._auth)
             location = response.headers.get("location")
             if response.status_code not in REDIRECT_STATUSES or not location:
                 return response, target
@@ -253,6 +305,8 @@ class HttpClient:
             return f"response body was cut short: {exc}"
         if isinstance(exc, TokenEndpointUnavailable):
             return self._redact(str(exc), spec)
+        if isinstance(exc, httpx.TimeoutException):
+            return f"timed out (no complete response within {_seconds(self._timeout)}, the timeout)"
         detail = self._redact(str(exc), spec) or "no detail"
         return f"connection error ({type(exc).__name__}: {detail})"
 
@@ -290,6 +344,10 @@ def _spec_secrets(spec: RequestSpec) -> list[str]:
             if isinstance(value, str) and is_sensitive_name(str(name)):
                 found.extend(secret_parts(value))
     return found
+
+
+def _accept(response_format: str | None) -> dict[str, str]:
+    return {"Accept": ACCEPT[response_format]} if response_format in ACCEPT else {}
 
 
 def _wait_source(status: int, verdict: Verdict) -> str:

@@ -126,3 +126,6 @@ class ApiResponse:
     request: RequestSpec
     elapsed_s: float = 0.0
     size_bytes: int = 0
+    # Keys repeated within one JSON object (only the last value is kept); checked on a sample of
+    # responses (each client's first), so empty does not prove their absence.
+    duplicate_keys: tuple[str, ...] = ()

@@ -21,6 +21,9 @@ class RetryPolicy:
     jitter: float = 0.25  # +/- fraction of each backoff, so clients do not retry in lockstep
     retry_after_cap: float = 300.0  # never wait longer than this on one server hint
     max_rate_limit_waits: int = 10  # 429 responses (or 403 rate limits) tolerated per request
+    # Timeouts among those tries: each one costs a whole `timeout`, so a server that stopped
+    # answering fails a request after about 2 x timeout instead of max_attempts x timeout.
+    max_timeouts: int = 2
 
 
 class Action(Enum):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from itertools import product
 from typing import Any
@@ -42,13 +42,27 @@ def value_text(value: Any, *, strip_html: bool) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, list):
-        texts = (value_text(element, strip_html=strip_html) for element in value)
+        texts = (value_text(element, strip_html=strip_html) for element in _leaves(value))
         return ", ".join(text for text in texts if text)
     if isinstance(value, (int, float)):
         return str(value)
     if isinstance(value, Mapping):
         return json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
     return str(value)
+
+
+def _leaves(values: list[Any]) -> Iterator[Any]:
+    """The non-list elements of nested lists, in order; iterative, because an API may nest
+    lists deeper than Python's recursion limit allows a recursive walk."""
+    stack = [iter(values)]
+    while stack:
+        for element in stack[-1]:
+            if isinstance(element, list):
+                stack.append(iter(element))
+                break
+            yield element
+        else:
+            stack.pop()
 
 
 def _guessed_lookup(name: str) -> Callable[[Any], Any]:

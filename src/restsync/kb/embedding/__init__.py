@@ -24,15 +24,17 @@ __all__ = [
 ]
 
 
-def build_embedder(name: str, *, url: str | None = None, api_key: str | None = None) -> Embedder:
+def build_embedder(name: str, *, url: str | None = None, api_key: str | None = None,
+                   allow_private: bool = False) -> Embedder:
     """`all-MiniLM-L6-v2`, `openai:<model>` (needs url; key from argument or
-    RESTSYNC_EMBEDDING_API_KEY), or `hashing-<dimension>`."""
+    RESTSYNC_EMBEDDING_API_KEY; a private or loopback url needs allow_private), or `hashing-<dimension>`."""
     if name == MODEL_NAME:
         return LocalEmbedder()
     if name.startswith("openai:"):
         if not url:
             raise ConfigError(f"embedder {name!r} needs an endpoint URL", key="embedding_url")
-        return OpenAIEmbedder(url, name.split(":", 1)[1], api_key or os.environ.get(API_KEY_ENV))
+        return OpenAIEmbedder(url, name.split(":", 1)[1], api_key or os.environ.get(API_KEY_ENV),
+                              allow_private=allow_private)
     if name.startswith("hashing-") and name.removeprefix("hashing-").isdigit():
         return HashingEmbedder(int(name.removeprefix("hashing-")))
     raise ConfigError(f"unknown embedder {name!r}; use {MODEL_NAME!r} or 'openai:<model>'", key="embedder")

@@ -1,4 +1,9 @@
-"""Embeddings from any OpenAI-compatible `/embeddings` endpoint (OpenAI, Azure, vLLM, Ollama...)."""
+"""Embeddings from any OpenAI-compatible `/embeddings` endpoint (OpenAI, Azure, vLLM, Ollama...).
+
+Requests go through the connector's HTTP client (`restsync.http`), so the endpoint gets the
+same SSRF guard (loopback and private addresses refused unless allowed), no proxy settings
+read from the environment, retries, deadlines, size caps and secret redaction as any API.
+"""
 
 from __future__ import annotations
 
@@ -7,15 +12,10 @@ from typing import Any, Sequence
 import httpx
 import numpy as np
 
-from restsync.clock import Clock, SystemClock
-from restsync.errors import (
-    AuthError,
-    ClientRequestError,
-    ConfigError,
-    InvalidResponseError,
-    RateLimitExhaustedError,
-    RetriesExhaustedError,
-)
+from restsync.clock import Clock
+from restsync.config.endpoint import check_url
+from restsync.errors import ConfigError, InvalidResponseError
+from restsync.http import HttpClient, RequestSpec, RetryPolicy
 from restsync.kb.embedding.base import normalise_rows
 
 
@@ -34,9 +34,10 @@ class OpenAIEmbedder:
         max_retries: int = 4,
         clock: Clock | None = None,
         transport: httpx.BaseTransport | None = None,
+        allow_private: bool = False,
+        resolver: Any = None,
     ):
-        if not url.startswith(("http://", "https://")):
-            raise ConfigError(f"{url!r} is not an http(s) URL", key="embedding_url")
+        check_url(url, "embedding_url")
         if not model:
             raise ConfigError("an OpenAI-compatible embedder needs a model name", key="embedder")
         self.url = url if url.rstrip("/").endswith("/embeddings") else url.rstrip("/") + "/embeddings"
@@ -44,9 +45,12 @@ class OpenAIEmbedder:
         self.name = f"openai:{model}"
         self.batch_size = batch_size
         self.max_retries = max_retries
-        self._clock = clock or SystemClock()
-        headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
-        self._client = httpx.Client(timeout=timeout, headers=headers, transport=transport)
+        retry = RetryPolicy(max_attempts=max_retries + 1, max_rate_limit_waits=max_retries + 1,
+                            backoff_base=1.0, jitter=0.0)
+        headers = {"Authorization": f"Bearer {api_key}"} if api_key else None
+        self._client = HttpClient(timeout=timeout, headers=headers, allow_private=allow_private, resolver=resolver,
+                                  clock=clock, retry=retry, transport=transport,
+                                  secrets=[api_key] if api_key else (), credential_origin=self.url)
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         batches = [self._embed_batch(list(texts[i : i + self.batch_size])) for i in range(0, len(texts), self.batch_size)]
@@ -58,7 +62,7 @@ class OpenAIEmbedder:
         self._client.close()
 
     def _embed_batch(self, texts: list[str]) -> np.ndarray:
-        body = self._post({"model": self.model, "input": texts})
+        body = self._client.send(RequestSpec("POST", self.url, json={"model": self.model, "input": texts})).data
         data = body.get("data") if isinstance(body, dict) else None
         if not isinstance(data, list) or len(data) != len(texts):
             raise InvalidResponseError(
@@ -70,42 +74,5 @@ class OpenAIEmbedder:
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise InvalidResponseError(f"malformed embedding in 'data': {exc}", request=self._described()) from exc
 
-    def _post(self, payload: dict[str, Any]) -> Any:
-        delay = 1.0
-        for attempt in range(self.max_retries + 1):
-            last = attempt == self.max_retries
-            try:
-                response = self._client.post(self.url, json=payload)
-            except httpx.HTTPError as exc:
-                if last:
-                    raise RetriesExhaustedError(f"connection failed: {exc}", request=self._described()) from exc
-                self._clock.sleep(delay)
-                delay *= 2
-                continue
-            status = response.status_code
-            if status in (401, 403):
-                raise AuthError("the embeddings endpoint refused the API key", request=self._described(), status=status)
-            if status == 429 or status >= 500:
-                if last:
-                    error = RateLimitExhaustedError if status == 429 else RetriesExhaustedError
-                    raise error(f"HTTP {status} after {attempt + 1} tries", request=self._described(), status=status)
-                self._clock.sleep(_retry_after(response) or delay)
-                delay *= 2
-                continue
-            if status >= 400:
-                raise ClientRequestError(f"HTTP {status}: {response.text[:200]}", request=self._described(), status=status)
-            try:
-                return response.json()
-            except ValueError as exc:
-                raise InvalidResponseError("body is not JSON", request=self._described(), status=status) from exc
-        raise AssertionError("unreachable")
-
     def _described(self) -> str:
         return f"POST {self.url}"
-
-
-def _retry_after(response: httpx.Response) -> float | None:
-    try:
-        return max(0.0, float(response.headers.get("Retry-After", "")))
-    except ValueError:
-        return None

@@ -8,12 +8,12 @@ fusion and the facade stay untouched.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, ContextManager, Protocol, Sequence
+from typing import Any, Callable, ContextManager, Protocol, Sequence
 
 import numpy as np
 
 from restsync.kb.filters import Filter
-from restsync.kb.types import RunInfo, SourceInfo
+from restsync.kb.types import DocumentInfo, RunInfo, SourceInfo, StoredDocument
 
 
 @dataclass(slots=True)
@@ -43,6 +43,25 @@ class SearchRequest:
     use_keyword: bool = True
     filters: Sequence[Filter] = ()
     sources: Sequence[str] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class VectorHealth:
+    """Rows in the vector file against rows the chunks use: any chunk whose row is missing
+    (the file was truncated or deleted) makes vector search and new writes unsafe."""
+
+    rows_in_file: int
+    rows_referenced: int  # 1 + the highest row a chunk uses
+    chunks_missing: int  # chunks whose row is beyond the file
+    path: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return not self.chunks_missing
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"ok": self.ok, "rows_in_file": self.rows_in_file, "rows_referenced": self.rows_referenced,
+                "chunks_missing": self.chunks_missing}
 
 
 @dataclass(slots=True)
@@ -85,10 +104,24 @@ class Store(Protocol):
 
     def delete_unseen(self, source: str, run_id: int) -> int: ...
     def count_documents(self, source: str | None = None) -> int: ...
+    def list_documents(
+        self, source: str | None, offset: int, limit: int, title_contains: str | None, doc_id: str | None
+    ) -> tuple[list[DocumentInfo], int]:
+        """A page of documents (by title) and how many match in all."""
+        ...
+
     def count_chunks(self) -> int: ...
+    def get_document(self, doc_id: str, source: str | None = None) -> StoredDocument | None:
+        """The document and its chunk texts in order; without `source`, the first source holding the id."""
+        ...
 
     def search(self, request: SearchRequest) -> list[Candidate]:
         """Keyword and vector candidates, from one consistent snapshot."""
+        ...
+
+    def vector_health(self) -> VectorHealth: ...
+    def repair_vectors(self, embed: Callable[[list[str]], np.ndarray]) -> int:
+        """Re-embed the chunks whose vectors are missing; returns how many texts were embedded."""
         ...
 
     def start_run(self, source: str, mode: str, started_at: float) -> int: ...
