@@ -16,9 +16,11 @@ from restsync.auth import build_auth
 from restsync.clock import Clock, SystemClock
 from restsync.config import SourceConfig, load_config
 from restsync.connector.detail import DetailFetcher
+from restsync.connector.parents import ParentWalk
 from restsync.connector.recent import item_identity
 from restsync.connector.report import Probe, WalkReport
 from restsync.connector.request_builder import build_base_request
+from restsync.connector.slicing import SlicedWalk
 from restsync.connector.walker import Page, PageWalker
 from restsync.connector.window import TimeWindow, uses_placeholders
 from restsync.document import Document
@@ -59,6 +61,7 @@ class RestApiConnector:
         self._client: HttpClient | None = None
         self._mapper = DocumentMapper(self.config, self.config.namespace)
         self.report = WalkReport()
+        self._started = self._clock.monotonic()
         # Called after every page with the running report (CLI progress bars, server status).
         self.on_progress: Callable[[WalkReport], None] | None = None
         # Refuse a disallowed target before anything is sent, as RAGFlow does at construction.
@@ -158,7 +161,7 @@ class RestApiConnector:
         report = self.report = WalkReport()
         for warning in config.warnings:  # a misspelt key changes behaviour: say so in every summary
             report.warn(warning)
-        started = self._clock.monotonic()
+        self._started = self._clock.monotonic()
         server_side = uses_placeholders(config.url, config.query_params, config.request_body)
         if not window.is_open and not server_side:
             report.warn(
@@ -166,23 +169,33 @@ class RestApiConnector:
                 "every page is fetched and the time window is applied here"
             )
         self._mapper = mapper = DocumentMapper(config, config.namespace)
-        walker = PageWalker(
-            self._fetch,
-            build_paginator(config),
-            report,
-            max_pages=config.max_pages,
-            concurrency=config.concurrency,
-            request_delay=config.request_delay,
-            clock=self._clock,
-            checkpoints=config.pagination_type != "none",
-            identify=item_identity(config.id_field),
-        )
+        try:
+            if config.parent is not None:
+                parents = ParentWalk(config, self._pages, self._walk_endpoint, report)
+                report.parents = parents.stats
+                yield from parents.walk(window, checkpoint)
+            elif config.slice is not None:
+                sliced = SlicedWalk(config.slice, lambda part, part_report: self._walk_endpoint(
+                    config, part, None, part_report, mapper), report, self._clock)
+                report.slices = sliced.stats
+                yield from sliced.walk(window, checkpoint)
+            else:
+                yield from self._walk_endpoint(config, window, checkpoint, report, mapper)
+        finally:
+            report.elapsed_s = self._clock.monotonic() - self._started
+            for warning in mapper.warnings():
+                report.warn(warning)
+            if report.truncation_reason:  # loop reasons quote next-page URLs, which may carry keys
+                report.truncation_reason = self._http().redact(report.truncation_reason)
+
+    def _walk_endpoint(self, config: SourceConfig, window: TimeWindow, checkpoint: Checkpoint | None,
+                       report: WalkReport, mapper: DocumentMapper, *, concurrency: int | None = None,
+                       ) -> Iterator[tuple[list[Document], Checkpoint | None]]:
+        """One endpoint's pages as documents, each page with its resume point."""
         details = DetailFetcher(config, self._http(), config.concurrency) if config.detail_url else None
-        resume = _resume_state(checkpoint, config)
         secrets = [value for value in self._secret_values() if len(value) >= 4]
         try:
-            for page in walker.walk(build_base_request(config, window), resume):
-                self._check_items_found(page, report)
+            for page in self._pages(config, window, checkpoint, report, concurrency=concurrency):
                 items = details.fetch(page.items) if details else page.items
                 docs = mapper.map_many(items)
                 if not window.is_open:
@@ -190,37 +203,58 @@ class RestApiConnector:
                     report.filtered_out += len(docs) - len(kept)
                     docs = kept
                 report.documents += len(docs)
-                report.elapsed_s = self._clock.monotonic() - started
-                report.waiting = None  # a page arrived: whatever wait there was is over
-                if self.on_progress is not None:
-                    self.on_progress(report)
+                self._progress(report)
                 yield docs, _checkpoint(page.checkpoint, secrets)
         finally:
             if details:
                 details.close()
-            report.elapsed_s = self._clock.monotonic() - started
-            for warning in mapper.warnings():
-                report.warn(warning)
-            if report.truncation_reason:  # loop reasons quote next-page URLs, which may carry keys
-                report.truncation_reason = self._http().redact(report.truncation_reason)
 
-    def _fetch(self, request: RequestSpec) -> tuple[RequestSpec, ApiResponse, ItemSelection]:
-        response = self._http().send(request)
-        return request, response, select_items(response.data, self.config.items_path)
+    def _pages(self, config: SourceConfig, window: TimeWindow, checkpoint: Checkpoint | None,
+               report: WalkReport, *, concurrency: int | None = None) -> Iterator[Page]:
+        """One endpoint's pages, as the walker reads them."""
+        walker = PageWalker(
+            self._fetcher(config.items_path),
+            build_paginator(config),
+            report,
+            max_pages=config.max_pages,
+            concurrency=config.concurrency if concurrency is None else concurrency,
+            request_delay=config.request_delay,
+            clock=self._clock,
+            checkpoints=config.pagination_type != "none",
+            identify=item_identity(config.id_field),
+        )
+        resume = _resume_state(checkpoint, config)
+        for page in walker.walk(build_base_request(config, window), resume):
+            self._check_items_found(page, report, config.items_path)
+            yield page
 
-    def _check_items_found(self, page: Page, report: WalkReport) -> None:
+    def _progress(self, report: WalkReport) -> None:
+        """After each page: the running report of the whole walk (slices and children count into it)."""
+        report.elapsed_s = self.report.elapsed_s = self._clock.monotonic() - self._started
+        report.waiting = self.report.waiting = None  # a page arrived: whatever wait there was is over
+        if self.on_progress is not None:
+            self.on_progress(self.report)
+
+    def _fetcher(self, items_path: str | None) -> Callable[[RequestSpec], tuple[RequestSpec, ApiResponse, ItemSelection]]:
+        def fetch(request: RequestSpec) -> tuple[RequestSpec, ApiResponse, ItemSelection]:
+            response = self._http().send(request)
+            return request, response, select_items(response.data, items_path)
+
+        return fetch
+
+    def _check_items_found(self, page: Page, report: WalkReport, items_path: str | None) -> None:
         """A configured items_path that matches nothing is a config mistake, not an empty source:
         on page 1 it fails (a typo must not pass as "complete: 0 documents"); later, it is reported."""
-        if page.selection.matched or not self.config.items_path:
+        if page.selection.matched or not items_path:
             return
         if page.number == 1:
             found = detect_items(page.response.data)
             hint = f"; the response has a list at {found.path}" if found.matched and found.path else ""
             raise InvalidResponseError(
-                f"items_path {self.config.items_path!r} matched nothing in the response{hint}",
+                f"items_path {items_path!r} matched nothing in the response{hint}",
                 request=self._http().describe(page.request),
             )
-        report.warn(f"items_path {self.config.items_path!r} matched nothing on page {page.number} (taken as empty)")
+        report.warn(f"items_path {items_path!r} matched nothing on page {page.number} (taken as empty)")
 
     def _batched(self, pages: Iterator[tuple[list[Document], Checkpoint | None]]) -> Iterator[list[Document]]:
         size = self.config.batch_size
