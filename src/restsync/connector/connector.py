@@ -171,7 +171,9 @@ class RestApiConnector:
         self._mapper = mapper = DocumentMapper(config, config.namespace)
         try:
             if config.parent is not None:
-                parents = ParentWalk(config, self._pages, self._walk_endpoint, report)
+                secrets = [value for value in self._secret_values() if len(value) >= 4]
+                parents = ParentWalk(config, self._pages, self._walk_endpoint, report,
+                                     lambda state: _checkpoint(state, secrets))
                 report.parents = parents.stats
                 yield from parents.walk(window, checkpoint)
             elif config.slice is not None:

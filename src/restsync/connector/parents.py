@@ -97,11 +97,13 @@ def child_config(config: SourceConfig, values: dict[str, str]) -> SourceConfig:
 
 
 class ParentWalk:
-    def __init__(self, config: SourceConfig, pages: Pages, walk_endpoint: WalkEndpoint, report: WalkReport):
+    def __init__(self, config: SourceConfig, pages: Pages, walk_endpoint: WalkEndpoint, report: WalkReport,
+                 safe_checkpoint: Callable[[dict | None], Checkpoint | None]):
         self._config = config
         self._parent: ParentConfig = config.parent  # type: ignore[assignment]
         self._pages = pages
         self._walk_endpoint = walk_endpoint
+        self._safe_checkpoint = safe_checkpoint  # the parent's resume point without secrets in next URLs
         self._report = report
         self._lock = threading.Lock()
         self.mapper_warnings: list[str] = []
@@ -114,9 +116,10 @@ class ParentWalk:
         pool = ThreadPoolExecutor(max_workers=max(1, self._config.concurrency), thread_name_prefix="restsync-child")
         try:
             for page in self._pages(parent_config(self._config), TimeWindow(), resume, parent_report):
-                yield from self._children(pool, page.items, window)
-                state = {"version": CHECKPOINT_VERSION, "parent": page.checkpoint}
-                yield [], state if page.checkpoint is not None else None
+                for docs in self._children(pool, page.items, window):
+                    yield docs, None
+                parent_state = self._safe_checkpoint(page.checkpoint)
+                yield [], {"version": CHECKPOINT_VERSION, "parent": parent_state} if parent_state else None
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
             for warning in parent_report.warnings:

@@ -6,7 +6,7 @@ import json
 import uuid
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, ContextManager, Sequence
+from typing import Any, ContextManager, Mapping, Sequence
 
 import numpy as np
 
@@ -15,7 +15,7 @@ from restsync.document import Document, format_utc
 from restsync.errors import ConfigError
 from restsync.kb.chunking import Chunker
 from restsync.kb.embedding import Embedder, build_embedder, token_spans_of
-from restsync.kb.filters import Filter, parse_filter
+from restsync.kb.filters import Filter, as_text, parse_filter
 from restsync.kb.fingerprint import document_hash, text_hash
 from restsync.kb.retrieval import fuse
 from restsync.kb.settings import KBSettings
@@ -147,10 +147,13 @@ class KnowledgeBase:
                 chunk.vector = vectors[chunk.embed_hash]
         return records, len(to_embed)
 
-    def prune_unseen(self, source: str, run_id: int, *, max_share: float = 0.5, force: bool = False) -> PruneResult:
+    def prune_unseen(self, source: str, run_id: int, *, max_share: float = 0.5, force: bool = False,
+                     keep: Mapping[str, Sequence[Any]] | None = None) -> PruneResult:
         """Delete the source's documents that run `run_id` did not see, unless they are more
-        than `max_share` of it (a broken listing must not wipe a source) and not `force`."""
-        unseen, total = self._store.count_unseen(source, run_id)
+        than `max_share` of it (a broken listing must not wipe a source) and not `force`.
+        `keep` (metadata key -> values) spares documents of collections that were not fully listed."""
+        keep = {key: [as_text(value) for value in values] for key, values in (keep or {}).items()}
+        unseen, total = self._store.count_unseen(source, run_id, keep)
         if not unseen:
             return PruneResult(deleted=0, refused=None, would_delete=0)
         if not force and unseen > max_share * total:
@@ -160,7 +163,7 @@ class KnowledgeBase:
                 "force the prune to delete them anyway"
             )
             return PruneResult(deleted=0, refused=reason, would_delete=unseen)
-        return PruneResult(deleted=self._store.delete_unseen(source, run_id), refused=None, would_delete=unseen)
+        return PruneResult(deleted=self._store.delete_unseen(source, run_id, keep), refused=None, would_delete=unseen)
 
     def count_documents(self, source: str | None = None) -> int:
         return self._store.count_documents(source)

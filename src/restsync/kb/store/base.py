@@ -8,12 +8,15 @@ fusion and the facade stay untouched.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, ContextManager, Protocol, Sequence
+from typing import Any, ContextManager, Mapping, Protocol, Sequence
 
 import numpy as np
 
 from restsync.kb.filters import Filter
 from restsync.kb.types import RunInfo, SourceInfo
+
+# metadata key -> values whose documents a prune keeps (a parent whose children were not all listed)
+Keep = Mapping[str, Sequence[str]]
 
 
 @dataclass(slots=True)
@@ -79,11 +82,12 @@ class Store(Protocol):
         """One transaction: replace each changed document's chunks whole, mark all seen by run_id."""
         ...
 
-    def count_unseen(self, source: str, run_id: int) -> tuple[int, int]:
-        """(documents not seen by run_id, all documents) of the source."""
+    def count_unseen(self, source: str, run_id: int, keep: Keep | None = None) -> tuple[int, int]:
+        """(documents not seen by run_id, all documents) of the source; documents whose metadata
+        `key` holds one of `keep[key]` (as filter text) count as seen."""
         ...
 
-    def delete_unseen(self, source: str, run_id: int) -> int: ...
+    def delete_unseen(self, source: str, run_id: int, keep: Keep | None = None) -> int: ...
     def count_documents(self, source: str | None = None) -> int: ...
     def count_chunks(self) -> int: ...
 
