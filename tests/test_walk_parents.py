@@ -81,12 +81,14 @@ def test_ids_are_stable_and_namespaced_by_parent(serve, clock):
 
 def test_children_run_concurrently_within_the_source_limit(serve, clock):
     server = serve(ReposServer({f"repo{n}": 15 for n in range(8)}))
+    server.gate = True
     connector = connect(config(server, concurrency=2, parent={
         "url": server.url(REPOS_PATH), "query_params": {"per_page": "8"}, "fields": ["id", "name"]}), clock)
 
     documents = load_all(connector)
 
     assert len(documents) == 8 * 15
+    assert server.overlapped  # two child listings were on the wire at once
     assert server.max_in_flight <= 2
 
 

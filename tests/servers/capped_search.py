@@ -42,6 +42,7 @@ class CappedSearchServer(ApiServer):
         self.past_cap = past_cap
         self.windows: list[tuple[datetime | None, datetime | None]] = []  # each request's bounds
         self.refused = 0
+        self.fail_from: datetime | None = None  # windows starting here or later answer 500 (an outage)
 
     def handle(self, request: RecordedRequest) -> Reply:
         if request.path != SEARCH_PATH:
@@ -54,6 +55,8 @@ class CappedSearchServer(ApiServer):
         except (BadRequest, ValueError) as exc:
             return json_error(400, {"error": "InvalidSearch", "description": str(exc)})
         self.windows.append((since, until))
+        if self.fail_from is not None and since is not None and since >= self.fail_from:
+            return json_error(500, {"error": "InternalError"})
         matching = [row for row in self.rows if _within(row["updated_at"], since, until)]
         if page * per_page > self.cap:
             if self.past_cap == "error":

@@ -36,6 +36,12 @@ class ReposServer(ApiServer):
         self._in_flight = 0
         self.max_in_flight = 0
         self._count_lock = threading.Lock()
+        # With `gate`, the first child request is held until a second arrives (at most 5 s): proof
+        # that child listings overlap, without timing anything.
+        self.gate = False
+        self.overlapped = False
+        self._second = threading.Event()
+        self._children_seen = 0
 
     def handle(self, request: RecordedRequest) -> Reply:
         with self._count_lock:
@@ -60,6 +66,14 @@ class ReposServer(ApiServer):
         if len(parts) != 4 or parts[:2] != ["repos", "acme"] or parts[3] != "issues" or parts[2] not in self.issues:
             return json_error(404, {"message": "Not Found"})
         name = parts[2]
+        if self.gate:
+            with self._count_lock:
+                self._children_seen += 1
+                first = self._children_seen == 1
+            if first:
+                self.overlapped = self._second.wait(5)
+            else:
+                self._second.set()
         if name in self.gone:
             return json_error(410, {"message": "Issues are disabled for this repo"})
         if name in self.failing:
