@@ -16,11 +16,13 @@ from restsync.auth import build_auth
 from restsync.clock import Clock, SystemClock
 from restsync.config import SourceConfig, load_config
 from restsync.connector.detail import DetailFetcher
-from restsync.connector.parents import ParentWalk
+from restsync.connector.parents import (
+    ParentWalk, child_config, child_namespace, describe_parent_page, first_parent, parent_config, parent_metadata,
+)
 from restsync.connector.recent import item_identity
 from restsync.connector.report import Probe, WalkReport
 from restsync.connector.request_builder import build_base_request
-from restsync.connector.slicing import SlicedWalk
+from restsync.connector.slicing import SlicedWalk, describe_slicing, first_slice
 from restsync.connector.walker import Page, PageWalker
 from restsync.connector.window import TimeWindow, uses_placeholders
 from restsync.document import Document
@@ -118,17 +120,41 @@ class RestApiConnector:
             yield [doc.id for doc in docs]
 
     def probe(self) -> Probe:
-        """Page 1 only, with what check/preview show: items found, pagination, mapped documents."""
-        request = build_base_request(self.config, TimeWindow())
-        paginator = build_paginator(self.config)
+        """Page 1 only, with what check/preview show: items found, pagination, mapped documents.
+        A child endpoint shows its parent's page 1, then page 1 of the first parent's children; a
+        sliced one, page 1 of its first slice."""
+        config, window, namespace, notes = self.config, TimeWindow(), self.config.namespace, []
+        parent_fields: dict[str, str] = {}
+        if config.parent is not None:
+            parent = self._probe_endpoint(parent_config(config), TimeWindow(), namespace)
+            values = first_parent(config.parent, parent.items.items)
+            notes += describe_parent_page(config.parent, parent, values)
+            if values is None:
+                parent.documents, parent.notes = [], notes
+                return parent
+            config, namespace = child_config(config, values), child_namespace(config, values)
+            parent_fields = parent_metadata(values)
+        if config.slice is not None:
+            window = first_slice(config.slice, self._clock)
+        probe = self._probe_endpoint(config, window, namespace)
+        for doc in probe.documents:
+            doc.metadata.update(parent_fields)
+        if config.slice is not None:
+            notes += describe_slicing(config.slice, window, probe.items.items, getattr(probe, "total", None))
+        probe.notes = notes + probe.notes
+        return probe
+
+    def _probe_endpoint(self, config: SourceConfig, window: TimeWindow, namespace: str) -> Probe:
+        request = build_base_request(config, window)
+        paginator = build_paginator(config)
         paginator.init_request(request)
         client = self._http()
         response = client.send(request)
-        selection = select_items(response.data, self.config.items_path)
+        selection = select_items(response.data, config.items_path)
         paginator.update_state(response, selection.items)
-        mapper = DocumentMapper(self.config, self.config.namespace)
+        mapper = DocumentMapper(config, namespace)
         documents = mapper.map_many(selection.items)
-        warnings = list(self.config.warnings) + list(mapper.warnings())
+        warnings = list(config.warnings) + list(mapper.warnings())
         if selection.dropped:
             warnings.append(f"{selection.dropped} array entries were not JSON objects and will be skipped")
         return Probe(
@@ -137,10 +163,11 @@ class RestApiConnector:
             elapsed_s=response.elapsed_s,
             response=response,
             items=selection,
-            pagination=describe_pagination(self.config, paginator),
+            pagination=describe_pagination(config, paginator),
             has_next=paginator.has_next,
             documents=documents,
             warnings=warnings,
+            total=getattr(paginator, "total", None),
         )
 
     def close(self) -> None:

@@ -36,6 +36,7 @@ from restsync.strings import replace_in_strings
 
 Checkpoint = dict[str, Any]
 CHECKPOINT_VERSION = 1
+PREVIEW_PARENTS = 5  # parent items shown by check and preview
 MAX_NOTED_FAILURES = 20  # failures quoted in the report; every failed parent is still protected
 _PUT_WAIT_S = 0.05  # how often a blocked child listing checks whether the walk was abandoned
 
@@ -96,6 +97,50 @@ def child_config(config: SourceConfig, values: dict[str, str]) -> SourceConfig:
     )
 
 
+def child_namespace(config: SourceConfig, values: dict[str, str]) -> str:
+    """Ids of one parent's children: the source's namespace and the parent's key."""
+    return f"{config.namespace} parent={values[config.parent.id_field]}"  # type: ignore[union-attr]
+
+
+def parent_metadata(values: dict[str, str]) -> dict[str, str]:
+    return {METADATA_PREFIX + name: value for name, value in values.items()}
+
+
+def parent_values(parent: ParentConfig, item: Any) -> dict[str, str] | None:
+    """The parent's `fields` as text, or None when one is missing (no child request can be built)."""
+    values = {}
+    for name in parent.fields:
+        value = get_field(item, name)
+        text = value_text(value, strip_html=False) if value is not None else ""
+        if not text:
+            return None
+        values[name] = text
+    return values
+
+
+def first_parent(parent: ParentConfig, items: list[dict]) -> dict[str, str] | None:
+    return next((values for values in (parent_values(parent, item) for item in items) if values), None)
+
+
+def describe_parent_page(parent: ParentConfig, probe: Any, values: dict[str, str] | None) -> list[str]:
+    """`check`/`preview` lines: the parent request, its first items, and which one the child page uses."""
+    more = ", more pages" if probe.has_next else ", no further page"
+    lines = [f"parent        {probe.request} -> HTTP {probe.status}: {len(probe.items.items)} items on page 1"
+             f" ({probe.pagination}{more})"]
+    for item in probe.items.items[:PREVIEW_PARENTS]:
+        shown = parent_values(parent, item)
+        text = " ".join(f"{name}={value}" for name, value in shown.items()) if shown else "(missing a field)"
+        lines.append(f"  parent item {text}")
+    if values is None:
+        lines.append(f"  no parent item on page 1 has every field of parent.fields ({', '.join(parent.fields)}): "
+                     "no child page to show")
+    else:
+        key = values[parent.id_field]
+        lines.append(f"children      the request above is page 1 of parent {parent.id_field}={key}'s children; "
+                     f"each parent's are listed on their own, with {', '.join(parent_metadata(values))} in metadata")
+    return lines
+
+
 class ParentWalk:
     def __init__(self, config: SourceConfig, pages: Pages, walk_endpoint: WalkEndpoint, report: WalkReport,
                  safe_checkpoint: Callable[[dict | None], Checkpoint | None]):
@@ -143,8 +188,11 @@ class ParentWalk:
         jobs = 0
         for item in parents:
             self.stats.parents += 1
-            values = self._values(item)
+            values = parent_values(self._parent, item)
             if values is None:
+                self.stats.skipped += 1
+                self._report.warn(f"parent items lacking one of parent.fields ({', '.join(self._parent.fields)}) "
+                                  f"were skipped ({self.stats.skipped} so far)")
                 continue
             pool.submit(self._list_child, values, window, out, stop)
             jobs += 1
@@ -160,25 +208,11 @@ class ParentWalk:
         finally:
             stop.set()  # abandoned (closed early or failed): blocked child listings give up
 
-    def _values(self, item: dict) -> dict[str, str] | None:
-        values = {}
-        for name in self._parent.fields:
-            value = get_field(item, name)
-            text = value_text(value, strip_html=False) if value is not None else ""
-            if not text:
-                self.stats.skipped += 1
-                self._report.warn(f"parent items without a value at parent.fields '{name}' were skipped "
-                                  f"({self.stats.skipped} so far)")
-                return None
-            values[name] = text
-        return values
-
     def _list_child(self, values: dict[str, str], window: TimeWindow, out: queue.Queue, stop: threading.Event) -> None:
         key = values[self._parent.id_field]
         config = child_config(self._config, values)
-        namespace = f"{self._config.namespace} parent={key}"
-        mapper = DocumentMapper(config, namespace)
-        metadata = {METADATA_PREFIX + name: value for name, value in values.items()}
+        mapper = DocumentMapper(config, child_namespace(self._config, values))
+        metadata = parent_metadata(values)
         child_report = WalkReport()
         problem: str | None = None
         try:

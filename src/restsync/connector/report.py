@@ -86,3 +86,5 @@ class Probe:
     has_next: bool
     documents: list[Document]
     warnings: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # report lines on parents and slices
+    total: int | None = None  # the API's total, when page 1 states one

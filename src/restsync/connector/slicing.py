@@ -171,3 +171,32 @@ def _floor(moment: datetime) -> datetime:
 def _ceil(moment: datetime) -> datetime:
     return moment if moment.microsecond == 0 else moment.replace(microsecond=0) + timedelta(seconds=1)
 
+
+
+def first_slice(config: SliceConfig, clock: Clock) -> TimeWindow:
+    """The window a full walk starts with (what `check` and `preview` ask for)."""
+    start = _floor(config.start)
+    now = _ceil(datetime.fromtimestamp(clock.time(), tz=timezone.utc))
+    return TimeWindow(start, min(now, start + timedelta(seconds=config.step_s)))
+
+
+def describe_slicing(config: SliceConfig, window: TimeWindow, items: list, total: int | None) -> list[str]:
+    """`check`/`preview` lines: how the window is sliced and what the first slice's page 1 says."""
+    statuses = "/".join(str(status) for status in config.cap_statuses)
+    lines = [f"slices        from {format_utc(config.start)} in steps of {_span(config.step_s)}; a slice listing "
+             f"{config.max_items_per_slice} items or refused with HTTP {statuses} past page 1 is halved "
+             f"(down to {_span(config.min_step_s)})"]
+    first = f"first slice   {_name(window.start, window.end)}: {len(items)} items on page 1"  # type: ignore[arg-type]
+    if total is not None:
+        verdict = ("over the cap: it will be halved" if total >= config.max_items_per_slice
+                   else "within the cap")
+        first += f", the API's total {total} ({verdict})"
+    lines.append(first)
+    return lines
+
+
+def _span(seconds: int) -> str:
+    for unit, size in (("w", 604_800), ("d", 86_400), ("h", 3600), ("m", 60)):
+        if seconds % size == 0:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"
