@@ -105,3 +105,25 @@ def test_a_vanished_parent_takes_its_children_with_it(serve, kb):
     result = run(kb, "issues", repos_config(server), full=True)
 
     assert (result.status, result.counts.deleted, kb.count_documents("issues")) == ("success", 4, 18)
+
+
+def test_an_incremental_sync_asks_each_known_parent_for_the_window_and_lists_a_new_one_whole(serve, kb):
+    server = serve(ReposServer({"widgets": 12, "gadgets": 6}))
+    first = run(kb, "issues", repos_config(server))
+    assert kb.count_documents("issues") == 18
+
+    newer = parse_timestamp(first.watermark) + timedelta(hours=2)
+    server.touch("widgets", 3, newer, "widgets issue 3, edited")
+    added = ReposServer({"sprockets": 5})  # a repository created since, with issues older than the watermark
+    server.repos.append({**added.repos[0], "id": 250})
+    server.issues["sprockets"] = added.issues["sprockets"]
+    before = len(server.requests)
+
+    second = run(kb, "issues", repos_config(server))
+
+    assert (second.mode, second.status) == ("incremental", "success")
+    assert kb.count_documents("issues") == 23
+    assert second.counts.updated == 1 and second.counts.new == 5
+    asked = {r.path.split("/")[3]: r.param("since") for r in server.requests[before:] if r.path != "/orgs/acme/repos"}
+    assert asked["widgets"] == asked["gadgets"] != "1970-01-01T00:00:00Z"
+    assert asked["sprockets"] == "1970-01-01T00:00:00Z"  # the new parent's children, whole

@@ -63,6 +63,9 @@ class RestApiConnector:
         self._client: HttpClient | None = None
         self._mapper = DocumentMapper(self.config, self.config.namespace)
         self.report = WalkReport()
+        # Parent keys whose children an earlier sync listed (set by the sync engine): a new parent's
+        # children are listed whole even in an incremental walk.
+        self.known_parents: set[str] | None = None
         self._started = self._clock.monotonic()
         # Called after every page with the running report (CLI progress bars, server status).
         self.on_progress: Callable[[WalkReport], None] | None = None
@@ -200,7 +203,7 @@ class RestApiConnector:
             if config.parent is not None:
                 secrets = [value for value in self._secret_values() if len(value) >= 4]
                 parents = ParentWalk(config, self._pages, self._walk_endpoint, report,
-                                     lambda state: _checkpoint(state, secrets))
+                                     lambda state: _checkpoint(state, secrets), self.known_parents)
                 report.parents = parents.stats
                 yield from parents.walk(window, checkpoint)
             elif config.slice is not None:

@@ -57,6 +57,7 @@ class ParentStats:
     # Parent keys whose children were not fully listed: their documents must not be pruned.
     unfinished: list[str] = field(default_factory=list)
     skipped: int = 0  # parent items lacking a field the child request needs
+    listed: list[str] = field(default_factory=list)  # parent keys whose children were all listed
 
     @property
     def metadata_key(self) -> str:
@@ -143,12 +144,15 @@ def describe_parent_page(parent: ParentConfig, probe: Any, values: dict[str, str
 
 class ParentWalk:
     def __init__(self, config: SourceConfig, pages: Pages, walk_endpoint: WalkEndpoint, report: WalkReport,
-                 safe_checkpoint: Callable[[dict | None], Checkpoint | None]):
+                 safe_checkpoint: Callable[[dict | None], Checkpoint | None], known: set[str] | None = None):
         self._config = config
         self._parent: ParentConfig = config.parent  # type: ignore[assignment]
         self._pages = pages
         self._walk_endpoint = walk_endpoint
         self._safe_checkpoint = safe_checkpoint  # the parent's resume point without secrets in next URLs
+        # Parents whose children an earlier sync listed: only they may be asked for a window; a parent
+        # new since then has its children listed whole (an incremental window would miss their past).
+        self._known = known
         self._report = report
         self._lock = threading.Lock()
         self.mapper_warnings: list[str] = []
@@ -215,6 +219,8 @@ class ParentWalk:
         metadata = parent_metadata(values)
         child_report = WalkReport()
         problem: str | None = None
+        if self._known is not None and key not in self._known:
+            window = TimeWindow()
         try:
             for docs, _ in self._walk_endpoint(config, window, None, child_report, mapper, concurrency=1):
                 for doc in docs:
@@ -256,6 +262,7 @@ class ParentWalk:
                     self.mapper_warnings.append(warning)
             if problem is None:
                 stats.children_listed += 1
+                stats.listed.append(key)
                 return
             stats.unfinished.append(key)
             if len(stats.failed) < MAX_NOTED_FAILURES:

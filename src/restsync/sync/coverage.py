@@ -15,6 +15,28 @@ from typing import Any
 from restsync.sync.state import parse_instant
 
 Keep = dict[str, list[str]]
+PARENTS_KEY = "parents"  # state: parent keys whose children a sync has listed
+
+
+def prepare(connector: Any, kb: Any, source: str) -> None:
+    """Tell a parent/child connector which parents it already knows (their children get the window)."""
+    if getattr(getattr(connector, "config", None), "parent", None) is None:
+        return
+    known = kb.get_state(source, PARENTS_KEY)
+    connector.known_parents = {str(key) for key in known} if isinstance(known, list) else None
+
+
+def remember(kb: Any, source: str, report: Any, full: bool) -> None:
+    """After a walk: the parents whose children are now stored. A full listing forgets vanished
+    parents; a parent whose children failed stays as it was."""
+    stats = getattr(report, "parents", None)
+    if stats is None:
+        return
+    saved = kb.get_state(source, PARENTS_KEY)
+    known = {str(key) for key in saved} if isinstance(saved, list) else set()
+    listed = set(stats.listed)
+    kept = known & set(stats.unfinished)
+    kb.set_state(source, PARENTS_KEY, sorted(listed | kept if full else known | listed))
 
 
 def kept_collections(report: Any) -> Keep:

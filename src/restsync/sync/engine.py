@@ -21,6 +21,7 @@ from restsync.document import Document, format_utc
 from restsync.sync.result import (
     FAILED, FULL, INCREMENTAL, PARTIAL, SUCCESS, TRUNCATED, PruneOutcome, SyncResult,
 )
+from restsync.sync import coverage
 from restsync.sync.coverage import Keep, finished_slices, kept_collections
 from restsync.sync.state import CHECKPOINT_KEY, WATERMARK_KEY, ListingProgress, newer, parse_instant
 
@@ -112,8 +113,10 @@ class SourceSync:
                 self._config, credentials=options.credentials, allow_private=options.allow_private,
                 clock=self._clock, **options.extra,
             )
+            coverage.prepare(connector, kb, source)
             self._walk(connector, listing)
             report = connector.report
+            coverage.remember(kb, source, report, listing.mode == FULL)
             result.warnings = list(report.warnings)
             keep = kept_collections(report)
             if report.truncated:
