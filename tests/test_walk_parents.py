@@ -164,3 +164,18 @@ def test_placeholders_must_name_parent_fields():
 class _NoServer:
     def url(self, path: str) -> str:
         return "http://127.0.0.1:9" + path
+
+
+def test_a_stored_parent_config_hides_its_secrets_and_loads_again():
+    from restsync.config import load_config
+
+    raw = config(_NoServer())
+    raw["parent"]["query_params"] = {"per_page": "2", "access_token": "parent-secret-1234"}
+    loaded = load_config(raw)
+
+    public = loaded.to_dict()
+
+    assert "parent-secret-1234" not in repr(public)
+    assert public["parent"]["query_params"]["per_page"] == "2"
+    again = load_config(public, strict=True)
+    assert again.parent.fields == ["id", "name", "full_name"] and again.parent.url == loaded.parent.url

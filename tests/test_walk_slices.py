@@ -196,3 +196,13 @@ class _NoServer:
     def url(self, path: str) -> str:
         return "http://127.0.0.1:9" + path
 
+
+
+def test_a_stored_slice_config_loads_again():
+    from restsync.config import load_config
+
+    loaded = load_config(config(_NoServer(), step="12h", cap_status=422, cap_message="limits"))
+    again = load_config(loaded.to_dict(), strict=True)
+
+    assert again.slice == loaded.slice
+    assert (again.slice.step_s, again.slice.cap_statuses) == (43_200, (422,))

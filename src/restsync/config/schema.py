@@ -225,6 +225,11 @@ class SourceConfig:
         secrets = [value for value in self.secret_values() if len(value) >= 4]
         for key in ("url", "headers", "query_params", "request_body", "detail_url"):
             public[key] = mask_values(public[key], secrets)
+        if "parent" in public:
+            parent = public["parent"]
+            parent["query_params"] = redact_values(parent["query_params"])
+            for key in ("url", "query_params", "request_body"):
+                parent[key] = mask_values(parent[key], secrets)
         return public
 
     def _public_dict(self) -> dict[str, Any]:

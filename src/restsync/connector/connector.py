@@ -73,6 +73,8 @@ class RestApiConnector:
         guard = self._make_client(None)
         try:
             guard.check_url(self.config.url)
+            if self.config.parent is not None:
+                guard.check_url(self.config.parent.url)
         finally:
             guard.close()
 
@@ -205,7 +207,9 @@ class RestApiConnector:
                 parents = ParentWalk(config, self._pages, self._walk_endpoint, report,
                                      lambda state: _checkpoint(state, secrets), self.known_parents)
                 report.parents = parents.stats
-                yield from parents.walk(window, checkpoint)
+                for docs, point in parents.walk(window, checkpoint):
+                    self._progress(report)  # here, not in the child listings' threads
+                    yield docs, point
             elif config.slice is not None:
                 sliced = SlicedWalk(config.slice, lambda part, part_report: self._walk_endpoint(
                     config, part, None, part_report, mapper), report, self._clock)
@@ -223,8 +227,10 @@ class RestApiConnector:
     def _walk_endpoint(self, config: SourceConfig, window: TimeWindow, checkpoint: Checkpoint | None,
                        report: WalkReport, mapper: DocumentMapper, *, concurrency: int | None = None,
                        ) -> Iterator[tuple[list[Document], Checkpoint | None]]:
-        """One endpoint's pages as documents, each page with its resume point."""
-        details = DetailFetcher(config, self._http(), config.concurrency) if config.detail_url else None
+        """One endpoint's pages as documents, each page with its resume point. `concurrency` given:
+        a child listing, run in a worker thread beside others (progress is reported by its caller)."""
+        workers = config.concurrency if concurrency is None else concurrency
+        details = DetailFetcher(config, self._http(), workers) if config.detail_url else None
         secrets = [value for value in self._secret_values() if len(value) >= 4]
         try:
             for page in self._pages(config, window, checkpoint, report, concurrency=concurrency):
@@ -235,7 +241,8 @@ class RestApiConnector:
                     report.filtered_out += len(docs) - len(kept)
                     docs = kept
                 report.documents += len(docs)
-                self._progress(report)
+                if concurrency is None:
+                    self._progress(report)
                 yield docs, _checkpoint(page.checkpoint, secrets)
         finally:
             if details:
