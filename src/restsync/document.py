@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
 SOURCE_NAME = "rest_api"
+# JSON has no NaN or Infinity (Python writes them as bare tokens other parsers reject), yet
+# APIs send them, and a literal like 1e400 parses as infinity. In the document contract an
+# infinity is the string "Infinity" / "-Infinity" (range filters still order it past every
+# number); NaN, which has no order, is null.
+POSITIVE_INFINITY = "Infinity"
+NEGATIVE_INFINITY = "-Infinity"
 
 
 @dataclass(slots=True)
@@ -31,7 +38,7 @@ class Document:
             "id": self.id,
             "semantic_identifier": self.semantic_identifier,
             "content": self.content,
-            "metadata": self.metadata,
+            "metadata": json_safe(self.metadata),
             "doc_updated_at": format_utc(self.doc_updated_at),
             "link": self.link,
             "source": self.source,
@@ -45,3 +52,38 @@ def format_utc(moment: datetime | None) -> str | None:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)
     return moment.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+
+
+def json_safe(value: Any) -> Any:
+    """`value` with every non-finite float replaced as the document contract says (see above),
+    through dicts, lists and tuples; returned as is when it holds none."""
+    if isinstance(value, float):
+        if math.isfinite(value):
+            return value
+        if math.isnan(value):
+            return None
+        return POSITIVE_INFINITY if value > 0 else NEGATIVE_INFINITY
+    if isinstance(value, dict):
+        if not any(_needs_fixing(item) for item in value.values()):
+            return value
+        return {key: json_safe(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        if not any(_needs_fixing(item) for item in value):
+            return value
+        return [json_safe(item) for item in value]
+    return value
+
+
+def has_non_finite(value: Any) -> bool:
+    """Whether `value` holds a NaN or an infinity anywhere inside it."""
+    return _needs_fixing(value)
+
+
+def _needs_fixing(value: Any) -> bool:
+    if isinstance(value, float):
+        return not math.isfinite(value)
+    if isinstance(value, dict):
+        return any(_needs_fixing(item) for item in value.values())
+    if isinstance(value, (list, tuple)):
+        return any(_needs_fixing(item) for item in value)
+    return False

@@ -5,6 +5,10 @@ RestSyncError
 │   ├── CredentialError    a secret the auth type needs is missing
 │   └── BlockedAddressError  SSRF guard refused a target (also raised on redirects)
 ├── SyncInProgressError    another process is syncing the same source right now (CLI exit 1)
+├── KnowledgeBaseError     the knowledge base cannot be read or written as asked; names it (CLI exit 1)
+│   ├── DamagedKnowledgeBaseError  a file is missing, truncated or not what it should be
+│   ├── ReadOnlyKnowledgeBaseError  a write to a read-only directory, file or handle
+│   └── DiskFullError      the disk filled up mid-write; what was stored is kept
 └── SourceError            the API misbehaved; names the request (CLI exit 1)
     ├── AuthError          401/403 without rate-limit evidence
     ├── ClientRequestError other 4xx: non-retriable
@@ -38,6 +42,22 @@ class BlockedAddressError(ConfigError):
 
 class SyncInProgressError(RestSyncError):
     """A source is already being synced: two runs at once would prune each other's documents."""
+
+
+class KnowledgeBaseError(RestSyncError):
+    """The knowledge base's files cannot be used as asked (the message names the directory)."""
+
+
+class DamagedKnowledgeBaseError(KnowledgeBaseError):
+    """A knowledge-base file is missing, truncated or unreadable."""
+
+
+class ReadOnlyKnowledgeBaseError(KnowledgeBaseError):
+    """A write was asked of a knowledge base that can only be read."""
+
+
+class DiskFullError(KnowledgeBaseError):
+    """The disk (or quota) filled up while writing; the interrupted write was rolled back."""
 
 
 class SourceError(RestSyncError):

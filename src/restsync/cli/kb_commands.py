@@ -20,6 +20,7 @@ from restsync.cli.common import (
 )
 from restsync.cli.output import write_json
 from restsync.cli.progress import Progress
+from restsync.document import json_safe
 from restsync.errors import ConfigError
 from restsync.sync.engine import DEFAULT_MAX_PRUNE_SHARE, DEFAULT_OVERLAP, SourceSync, SyncOptions
 from restsync.sync.result import PARTIAL, TRUNCATED, SyncResult
@@ -90,6 +91,7 @@ def run_sync(args: argparse.Namespace) -> int:
     progress = Progress(sys.stderr, label=f"sync {name}", interactive=False if args.quiet else None)
     kb = _open_kb(args.kb, settings=_settings_changes(args), allow_private=allow_private(args))
     try:
+        _repair_vectors(kb, args.kb)
         add_source(kb, name, config)
         engine = SourceSync(kb, name, config, options,
                             on_progress=lambda r: progress.update(pages=r.pages, documents=r.counts.fetched))
@@ -109,6 +111,17 @@ def run_sync(args: argparse.Namespace) -> int:
         write_json(sys.stdout, result.to_dict())
     _print_sync_summary(result)
     return EXIT_TRUNCATED if result.status == TRUNCATED else EXIT_OK
+
+
+def _repair_vectors(kb: Any, path: str) -> None:
+    """A truncated or deleted vector file is repaired before anything new is written over the gap."""
+    health = kb.vector_health()
+    if health.ok:
+        return
+    print(f"restsync: the vector file of {path} lacks the vectors of {health.chunks_missing} chunks "
+          f"(truncated or deleted); re-embedding them from the stored text", file=sys.stderr)
+    repaired = kb.repair_vectors()
+    print(f"restsync: repaired: {repaired} texts re-embedded", file=sys.stderr)
 
 
 def _print_sync_summary(result: SyncResult) -> None:
@@ -150,9 +163,10 @@ def _register_search(subparsers: Any) -> None:
 
 def run_search(args: argparse.Namespace) -> int:
     from restsync.kb import parse_filter
+    from restsync.kb.knowledge_base import MAX_K
 
-    if args.k < 1:
-        raise ConfigError("must be at least 1", key="-k")
+    if not 1 <= args.k <= MAX_K:
+        raise ConfigError(f"must be between 1 and {MAX_K}", key="-k")
     filters = [parse_filter(text) for text in args.filter]
     kb = _open_kb(args.kb, must_exist=True, allow_private=allow_private(args))
     try:
@@ -198,7 +212,7 @@ def hit_to_dict(hit: Any) -> dict[str, Any]:
         "source": hit.source,
         "title": hit.title,
         "link": hit.link,
-        "metadata": hit.metadata,
+        "metadata": json_safe(hit.metadata),
         "score": hit.score,
         "text": hit.text,
     }
@@ -225,6 +239,11 @@ def run_status(args: argparse.Namespace) -> int:
         write_json(sys.stdout, status)
         return EXIT_OK
     print(f"knowledge base {status['kb_id']}: {status['documents']} documents in {len(status['sources'])} sources")
+    vectors = status["vectors"]
+    if not vectors["ok"]:
+        print(f"DAMAGED: the vector file lacks the vectors of {vectors['chunks_missing']} chunks (it holds "
+              f"{vectors['rows_in_file']} rows, the chunks use {vectors['rows_referenced']}); vector search is "
+              "refused until a sync (of any source) re-embeds them")
     for source in status["sources"]:
         pending = "  (an interrupted run will resume)" if source["resumable"] else ""
         print(f"\n{source['name']}: {source['documents']} documents, watermark {source['watermark'] or '-'}{pending}")
@@ -244,6 +263,7 @@ def knowledge_base_status(kb: Any, *, source: str | None = None, runs: int = 5) 
     return {
         "kb_id": kb.id,
         "documents": kb.count_documents(source),
+        "vectors": kb.vector_health().to_dict(),
         "sources": [
             {
                 "name": info.name,
@@ -292,7 +312,8 @@ def _open_kb(path: str, *, must_exist: bool = False, settings: dict[str, Any] | 
     if must_exist and not Path(path).is_dir():
         raise ConfigError(f"no knowledge base at {path}", key="--kb")
     try:
-        kb = KnowledgeBase.open(path, allow_private=allow_private)
+        # Reading commands open read-only: they work on a read-only mount and never create files.
+        kb = KnowledgeBase.open(path, read_only=must_exist, allow_private=allow_private)
     except OSError as error:  # e.g. a path below a file: a usage problem, named as such
         raise ConfigError(f"cannot open a knowledge base at {path}: {error.strerror or error}", key="--kb") from None
     if not settings:

@@ -33,6 +33,7 @@ from restsync.config.vocabulary import (
     METHODS,
     PAGINATION_TYPES,
     POLL_TIME_FORMATS,
+    RESPONSE_FORMATS,
     TOP_LEVEL_KEYS,
     report_unknown_keys,
 )
@@ -93,6 +94,7 @@ class SourceConfig:
     timeout: float = DEFAULT_TIMEOUT
     max_response_mb: float = DEFAULT_MAX_RESPONSE_MB
     source_id: str | None = None
+    response_format: str = "auto"
     slice: SliceConfig | None = None  # walk the time window in slices (APIs that cap a query's depth)
     parent: ParentConfig | None = None  # list this endpoint once per item of a parent endpoint
     warnings: list[str] = field(default_factory=list, compare=False)
@@ -179,6 +181,7 @@ class SourceConfig:
                 DEFAULT_MAX_RESPONSE_MB,
             ),
             source_id=coerce.optional_str(raw.get("source_id"), "source_id"),
+            response_format=coerce.choice(raw.get("response_format"), "response_format", RESPONSE_FORMATS, "auto"),
             slice=SliceConfig.from_mapping(raw.get("slice"), strict=strict, warnings=warnings),
             parent=ParentConfig.from_mapping(raw.get("parent"), strict=strict, warnings=warnings),
             warnings=warnings,
@@ -264,6 +267,7 @@ class SourceConfig:
             "timeout": self.timeout,
             "max_response_mb": self.max_response_mb,
             "source_id": self.source_id,
+            "response_format": self.response_format,
             **({"slice": self.slice.to_dict()} if self.slice else {}),
             **({"parent": self.parent.to_dict()} if self.parent else {}),
         }

@@ -33,6 +33,7 @@ from restsync.http.limits import MB
 from restsync.http.redact import is_sensitive_name
 from restsync.http.request import ApiResponse, RequestSpec, merge_query, query_pairs, remove_query_params
 from restsync.mapping.mapper import DocumentMapper
+from restsync.mapping.masking import document_secrets
 from restsync.pagination import Paginator, build_paginator
 
 Checkpoint = dict[str, Any]
@@ -61,7 +62,7 @@ class RestApiConnector:
         if credentials:
             self._credentials.update(credentials)
         self._client: HttpClient | None = None
-        self._mapper = DocumentMapper(self.config, self.config.namespace)
+        self._mapper = DocumentMapper(self.config, self.config.namespace, secrets=self._document_secrets())
         self.report = WalkReport()
         # Parent keys whose children an earlier sync listed (set by the sync engine): a new parent's
         # children are listed whole even in an incremental walk.
@@ -157,7 +158,7 @@ class RestApiConnector:
         response = client.send(request)
         selection = select_items(response.data, config.items_path)
         paginator.update_state(response, selection.items)
-        mapper = DocumentMapper(config, namespace)
+        mapper = DocumentMapper(config, namespace, secrets=self._document_secrets())
         documents = mapper.map_many(selection.items)
         warnings = list(config.warnings) + list(mapper.warnings())
         if selection.dropped:
@@ -200,12 +201,14 @@ class RestApiConnector:
                 "no {poll_start}/{poll_end} placeholder in url, query_params or request_body: "
                 "every page is fetched and the time window is applied here"
             )
-        self._mapper = mapper = DocumentMapper(config, config.namespace)
+        self._mapper = mapper = DocumentMapper(config, config.namespace, secrets=self._document_secrets())
         try:
             if config.parent is not None:
                 secrets = [value for value in self._secret_values() if len(value) >= 4]
+                masked = self._document_secrets()
                 parents = ParentWalk(config, self._pages, self._walk_endpoint, report,
-                                     lambda state: _checkpoint(state, secrets), self.known_parents)
+                                     lambda state: _checkpoint(state, secrets), self.known_parents,
+                                     lambda child, namespace: DocumentMapper(child, namespace, secrets=masked))
                 report.parents = parents.stats
                 for docs, point in parents.walk(window, checkpoint):
                     self._progress(report)  # here, not in the child listings' threads
@@ -330,7 +333,12 @@ class RestApiConnector:
             on_wait=self._waiting,
             credential_origin=self.config.url,
             max_response_bytes=int(self.config.max_response_mb * MB),
+            response_format=self.config.response_format,
         )
+
+    def _document_secrets(self) -> list[str]:
+        """Masked in every mapped document: the config's secrets and the credentials given at run time."""
+        return document_secrets(self.config, self._credentials.values())
 
     def _secret_values(self) -> list[str]:
         return self.config.secret_values() + [v for v in self._credentials.values() if isinstance(v, str) and v]

@@ -144,12 +144,14 @@ def describe_parent_page(parent: ParentConfig, probe: Any, values: dict[str, str
 
 class ParentWalk:
     def __init__(self, config: SourceConfig, pages: Pages, walk_endpoint: WalkEndpoint, report: WalkReport,
-                 safe_checkpoint: Callable[[dict | None], Checkpoint | None], known: set[str] | None = None):
+                 safe_checkpoint: Callable[[dict | None], Checkpoint | None], known: set[str] | None = None,
+                 make_mapper: Callable[[SourceConfig, str], DocumentMapper] = DocumentMapper):
         self._config = config
         self._parent: ParentConfig = config.parent  # type: ignore[assignment]
         self._pages = pages
         self._walk_endpoint = walk_endpoint
         self._safe_checkpoint = safe_checkpoint  # the parent's resume point without secrets in next URLs
+        self._make_mapper = make_mapper  # (config, namespace) -> a mapper that masks the source's secrets
         # Parents whose children an earlier sync listed: only they may be asked for a window; a parent
         # new since then has its children listed whole (an incremental window would miss their past).
         self._known = known
@@ -215,7 +217,7 @@ class ParentWalk:
     def _list_child(self, values: dict[str, str], window: TimeWindow, out: queue.Queue, stop: threading.Event) -> None:
         key = values[self._parent.id_field]
         config = child_config(self._config, values)
-        mapper = DocumentMapper(config, child_namespace(self._config, values))
+        mapper = self._make_mapper(config, child_namespace(self._config, values))
         metadata = parent_metadata(values)
         child_report = WalkReport()
         problem: str | None = None

@@ -35,10 +35,15 @@ class Chunk:
 
     @property
     def embedding_text(self) -> str:
-        """What gets embedded: the title gives a chunk the context its document has."""
-        if not self.title or self.text.startswith(self.title):
-            return self.text
-        return f"{self.title}\n{self.text}"
+        return embedding_text(self.title, self.text)
+
+
+def embedding_text(title: str, text: str) -> str:
+    """What gets embedded for a chunk: the title gives it the context its document has.
+    (Rebuilt from the stored title and text when lost vectors are re-embedded.)"""
+    if not title or text.startswith(title):
+        return text
+    return f"{title}\n{text}"
 
 
 class Chunker:

@@ -3,6 +3,8 @@
 Every metadata value is indexed as (text, number): `text` for exact string equality and
 `number` for ranges, where numbers, numeric strings and ISO dates (as epoch seconds) get a
 number. A list value is indexed once per element, so `tags=a` matches a document tagged a.
+Infinities (`"Infinity"`, `"-Infinity"`, as the document contract writes them, or a literal
+too large for a double, like 1e400) order past every number; NaN has no order and no number.
 """
 
 from __future__ import annotations
@@ -14,15 +16,19 @@ from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from typing import Any, Iterator
 
+from restsync.document import NEGATIVE_INFINITY, POSITIVE_INFINITY, json_safe
 from restsync.errors import ConfigError
 
 OPERATORS = ("=", "!=", ">=", "<=", ">", "<", "in")
 RANGE_OPERATORS = (">=", "<=", ">", "<")
 
-_COMPARISON = re.compile(r"^\s*(?P<key>[^=!<>]+?)\s*(?P<op>!=|>=|<=|=|>|<)\s*(?P<value>.*?)\s*$")
+# The whole run of operator characters is the operator, so `a==b`, `a=>b` and `a<>b` are
+# refused as unknown operators instead of becoming `a = "=b"`, `a = ">b"` and `a < ">b"`.
+_COMPARISON = re.compile(r"^\s*(?P<key>[^=!<>]+?)\s*(?P<op>[=!<>][=!<>\s]*?)\s*(?P<value>[^=!<>\s].*?|)\s*$")
 _MEMBERSHIP = re.compile(r"^\s*(?P<key>\S+)\s+in\s+(?P<values>.+?)\s*$", re.IGNORECASE)
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}([Tt ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?([Zz]|[+-]\d{2}:?\d{2})?$")
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+_INFINITIES = {POSITIVE_INFINITY: math.inf, "+" + POSITIVE_INFINITY: math.inf, NEGATIVE_INFINITY: -math.inf}
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,15 +59,27 @@ def parse_filter(expression: str) -> Filter:
         raise ConfigError(
             f"{expression!r} is not 'key op value' (ops: {', '.join(OPERATORS)})", key="filter"
         )
-    return Filter(comparison.group("key"), comparison.group("op"), comparison.group("value"))
+    operator = comparison.group("op")
+    if operator not in OPERATORS:
+        raise ConfigError(
+            f"unknown operator {operator!r} in {expression!r}; use one of {', '.join(OPERATORS)} "
+            "(a value that starts with =, !, < or > can be matched with 'key in VALUE')",
+            key="filter",
+        )
+    return Filter(comparison.group("key"), operator, comparison.group("value"))
 
 
 def as_number(value: Any) -> float | None:
     """The number a value compares as: numbers, numeric strings, dates (epoch seconds)."""
     if isinstance(value, bool):
         return None
-    if isinstance(value, (int, float)):
-        return float(value) if math.isfinite(value) else None
+    if isinstance(value, int):
+        try:
+            return float(value)
+        except OverflowError:  # an integer beyond any double still orders past every number
+            return math.inf if value > 0 else -math.inf
+    if isinstance(value, float):
+        return None if math.isnan(value) else value
     if isinstance(value, datetime):
         moment = value if value.tzinfo else value.replace(tzinfo=timezone.utc)
         return moment.timestamp()
@@ -70,8 +88,9 @@ def as_number(value: Any) -> float | None:
     if isinstance(value, str):
         text = value.strip()
         if _NUMBER.match(text):
-            number = float(text)
-            return number if math.isfinite(number) else None
+            return float(text)  # 1e400 is infinity: past every number, as its digits say
+        if text in _INFINITIES:
+            return _INFINITIES[text]
         if _ISO_DATE.match(text):
             try:
                 moment = datetime.fromisoformat(text.replace("z", "Z"))
@@ -87,6 +106,8 @@ def as_text(value: Any) -> str:
         return value
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, float) and not math.isfinite(value):
+        return "NaN" if math.isnan(value) else json_safe(value)
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     if isinstance(value, (datetime, date)):

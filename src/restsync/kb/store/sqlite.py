@@ -3,21 +3,30 @@ memory-mapped vector file, all inside one knowledge-base directory."""
 
 from __future__ import annotations
 
+import functools
 import json
+import os
+import sqlite3
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator, Sequence
+from typing import Any, Callable, Iterator, Sequence
+from urllib.parse import quote
 
 import numpy as np
 from sqlalchemy import Connection, and_, case, create_engine, delete, event, exists, func, insert, select, update
 from sqlalchemy.pool import QueuePool
 
+from restsync.document import json_safe
+from restsync.errors import DamagedKnowledgeBaseError, KnowledgeBaseError
 from restsync.kb.filters import metadata_rows
 from restsync.kb.store import schema
-from restsync.kb.store.base import Candidate, DocumentRecord, Keep, SearchRequest
+from restsync.kb.store.base import Candidate, DocumentRecord, Keep, SearchRequest, VectorHealth
 from restsync.kb.store.chunk_map import bump_generation
+from restsync.kb.store.consistency import damaged_vectors, repair_missing_vectors, vector_health
+from restsync.kb.store.failures import read_only as read_only_error
+from restsync.kb.store.failures import translated
 from restsync.kb.store.locks import SourceLock
 from restsync.kb.store.search import SearchCaches, search_candidates
 from restsync.kb.store.vectors import VectorFile
@@ -30,38 +39,75 @@ _RELEASED = "restsync_released_vector_rows"
 
 
 class SqliteStore:
-    def __init__(self, directory: Path):
+    def __init__(self, directory: Path, *, read_only: bool = False):
+        """`read_only`: never writes (search, status); works on a read-only directory or mount."""
         self.directory = directory
+        self.read_only = read_only
         self._write_lock = threading.Lock()
-        self._engine = create_engine(
-            f"sqlite:///{directory / DATABASE_FILE}",
-            poolclass=QueuePool,
-            pool_size=4,
-            connect_args={"check_same_thread": False, "timeout": 30},
-            json_serializer=lambda value: json.dumps(value, default=str, ensure_ascii=False),
-        )
-        event.listen(self._engine, "connect", _configure_connection)
-        event.listen(self._engine, "begin", _begin)
-        with self._write() as conn:
-            schema.metadata.create_all(conn)
-            for statement in [*schema.FTS_DDL, *schema.UPGRADE_DDL]:
-                conn.exec_driver_sql(statement)
-        dimension = self.get_meta("vector_dim")
-        self.vectors = VectorFile(directory / VECTOR_FILE, int(dimension) if dimension else None)
+        self._database = directory / DATABASE_FILE
+        _check_files(directory, self._database, directory / VECTOR_FILE, read_only)
+        self._uri = _read_only_uri(self._database) if read_only else None
+        self._engine = self._create_engine()
+        try:
+            if not read_only:
+                with self._write() as conn:
+                    schema.metadata.create_all(conn)
+                    for statement in [*schema.FTS_DDL, *schema.UPGRADE_DDL]:
+                        conn.exec_driver_sql(statement)
+            dimension = self._probe()
+        except BaseException:
+            self._engine.dispose()
+            raise
+        self.vectors = VectorFile(directory / VECTOR_FILE, int(dimension) if dimension else None, read_only=read_only)
         self._search_caches = SearchCaches()
         # The vector leg of each search runs here while the calling thread ranks keywords.
         self._vector_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="kb-vectors")
+
+    def _create_engine(self) -> Any:
+        engine = create_engine(
+            "sqlite://",
+            creator=self._connect,
+            poolclass=QueuePool,
+            pool_size=4,
+            # JSON has no NaN or Infinity: such numbers are stored as the document contract writes them.
+            json_serializer=lambda value: json.dumps(json_safe(value), default=str, ensure_ascii=False, allow_nan=False),
+        )
+        event.listen(engine, "connect", functools.partial(_configure_connection, read_only=self.read_only))
+        event.listen(engine, "begin", _begin)
+        return engine
+
+    def _connect(self) -> sqlite3.Connection:
+        if self._uri is None:
+            return sqlite3.connect(str(self._database), check_same_thread=False, timeout=30)
+        return sqlite3.connect(self._uri, uri=True, check_same_thread=False, timeout=30)
+
+    def _probe(self) -> str | None:
+        """The first read: proves the file is a knowledge base and gives the vector dimension.
+        Read-only, a WAL database whose directory cannot hold its -shm file opens immutable."""
+        try:
+            with self._read() as conn:
+                return self.get_meta_in(conn, "vector_dim")
+        except KnowledgeBaseError:
+            if self._uri is None or "immutable=1" in self._uri:
+                raise
+        self._engine.dispose()
+        self._uri = _uri(self._database, "immutable=1")
+        self._engine = self._create_engine()
+        with self._read() as conn:
+            return self.get_meta_in(conn, "vector_dim")
 
     # -- transactions ------------------------------------------------------------------
     @contextmanager
     def _read(self) -> Iterator[Connection]:
         """A read transaction: every query inside sees one snapshot (WAL)."""
-        with self._engine.connect() as conn, conn.begin():
+        with translated(self.directory, DATABASE_FILE), self._engine.connect() as conn, conn.begin():
             yield conn
 
     @contextmanager
     def _write(self) -> Iterator[Connection]:
-        with self._write_lock, self._engine.connect() as conn:
+        if self.read_only:
+            raise read_only_error(self.directory, "opened read-only")
+        with translated(self.directory, DATABASE_FILE), self._write_lock, self._engine.connect() as conn:
             conn.execution_options(kb_write=True)
             conn.info[_RELEASED] = []
             try:
@@ -71,6 +117,33 @@ class SqliteStore:
                     self._zero_unreferenced(conn, conn.info[_RELEASED])
             finally:
                 conn.info.pop(_RELEASED, None)
+
+    def _learn_dimension(self, conn: Connection | None = None) -> None:
+        """A handle opened on an empty knowledge base learns the dimension another one wrote."""
+        if self.vectors.dimension is not None:
+            return
+        if conn is not None:
+            dimension = self.get_meta_in(conn, "vector_dim")
+        else:
+            dimension = self.get_meta("vector_dim")
+        if dimension:
+            self.vectors.dimension = int(dimension)
+
+    # -- vector file consistency ----------------------------------------------------------
+    def vector_health(self) -> VectorHealth:
+        with self._read() as conn:
+            return self._vector_health(conn)
+
+    def _vector_health(self, conn: Connection) -> VectorHealth:
+        self._learn_dimension(conn)
+        return vector_health(conn, self.vectors)
+
+    def repair_vectors(self, embed: Callable[[list[str]], np.ndarray]) -> int:
+        """Re-embed the chunks whose vectors the file lacks, in one write transaction (so no
+        writer appends over the gap meanwhile); returns how many texts were embedded."""
+        with self._write() as conn:
+            self._learn_dimension(conn)
+            return repair_missing_vectors(conn, self.vectors, embed)
 
     # -- meta and sources ----------------------------------------------------------------
     def get_meta(self, key: str) -> str | None:
@@ -132,6 +205,7 @@ class SqliteStore:
         rows = self._rows_for_hashes(embed_hashes)
         if not rows:
             return {}
+        self._learn_dimension()
         matrix = self.vectors.read(list(rows.values()))
         return {embed_hash: matrix[index] for index, embed_hash in enumerate(rows)}
 
@@ -213,9 +287,7 @@ class SqliteStore:
             return conn.scalar(select(func.count()).select_from(schema.chunks)) or 0
 
     def search(self, request: SearchRequest) -> list[Candidate]:
-        if self.vectors.dimension is None:  # opened empty; another handle may have written since
-            dimension = self.get_meta("vector_dim")
-            self.vectors.dimension = int(dimension) if dimension else None
+        self._learn_dimension()  # opened empty; another handle may have written since
         with self._read() as conn:
             return search_candidates(conn, self.vectors, request, self._search_caches, self._vector_pool)
 
@@ -284,6 +356,9 @@ class SqliteStore:
         """Row per embed hash: shared with live chunks of the same text, else appended now
         (durably, before this transaction commits)."""
         wanted = {chunk.embed_hash: chunk.vector for record in changed for chunk in record.chunks}
+        health = self._vector_health(conn)
+        if health.chunks_missing:  # appending now would hand the missing rows to new chunks
+            raise damaged_vectors(self.directory, health)
         rows = self._rows_for_hashes(list(wanted), conn)
         missing = [embed_hash for embed_hash in wanted if embed_hash not in rows]
         if missing:
@@ -329,12 +404,53 @@ class SqliteStore:
         self.vectors.zero([row for row in candidates if row not in live])
 
 
-def _configure_connection(dbapi_connection: Any, _: Any) -> None:
+def _check_files(directory: Path, database: Path, vectors: Path, read_only: bool) -> None:
+    """Refuse what SQLite would report obscurely, or not at all: a directory where a file belongs,
+    a vector file whose database is gone (a new database would be built over its rows), a
+    read-only directory for a writer."""
+    for path in (database, vectors):
+        if path.is_dir():
+            raise DamagedKnowledgeBaseError(f"{path} is a directory, not the knowledge base's {path.name} file")
+    if not database.exists():
+        if vectors.exists() and vectors.stat().st_size:
+            raise DamagedKnowledgeBaseError(
+                f"{directory} holds a vector file ({vectors.name}) but no database ({database.name}): the database "
+                f"was deleted or moved. Restore {database.name}, or move {vectors.name} away to start a new "
+                "knowledge base here"
+            )
+        if read_only:
+            raise KnowledgeBaseError(f"no knowledge base in {directory} (no {database.name})")
+    if read_only:
+        return
+    if not os.access(directory, os.W_OK):
+        raise read_only_error(directory, "its directory cannot be written")
+    for path in (database, vectors):
+        if path.exists() and not os.access(path, os.W_OK):
+            raise read_only_error(directory, f"{path.name} cannot be written")
+
+
+
+def _uri(database: Path, option: str) -> str:
+    return f"file:{quote(str(database.absolute()))}?{option}"
+
+
+def _read_only_uri(database: Path) -> str:
+    """`mode=ro` follows concurrent writers (WAL) but needs to create the -shm file when it is
+    missing; where the directory forbids that, `immutable=1` reads the file as it stands."""
+    shared_memory = database.with_name(database.name + "-shm")
+    if os.access(database.parent, os.W_OK) or shared_memory.exists():
+        return _uri(database, "mode=ro")
+    return _uri(database, "immutable=1")
+
+
+def _configure_connection(dbapi_connection: Any, _: Any, *, read_only: bool = False) -> None:
     # The driver's implicit transactions would let two reads of one search see two
     # snapshots; SQLAlchemy's "begin" event below issues BEGIN itself instead.
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
-    for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON", "busy_timeout=30000", "cache_size=-65536", "mmap_size=4294967296"):
+    pragmas = ["foreign_keys=ON", "busy_timeout=30000", "cache_size=-65536", "mmap_size=4294967296"]
+    pragmas = ["query_only=ON", *pragmas] if read_only else ["journal_mode=WAL", "synchronous=NORMAL", *pragmas]
+    for pragma in pragmas:
         cursor.execute(f"PRAGMA {pragma}")
     cursor.close()
 
