@@ -198,7 +198,7 @@ class ParentWalk:
             if values is None:
                 self.stats.skipped += 1
                 self._report.warn(f"parent items lacking one of parent.fields ({', '.join(self._parent.fields)}) "
-                                  f"were skipped ({self.stats.skipped} so far)")
+                                  "were skipped (report.parents.skipped counts them)")
                 continue
             pool.submit(self._list_child, values, window, out, stop)
             jobs += 1
