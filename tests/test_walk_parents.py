@@ -92,6 +92,18 @@ def test_children_run_concurrently_within_the_source_limit(serve, clock):
     assert server.max_in_flight <= 2
 
 
+def test_children_share_the_sources_request_rate(serve, clock):
+    server = serve(ReposServer({f"repo{n}": 15 for n in range(6)}))
+    started = clock.time()
+
+    documents = load_all(connect(config(server, requests_per_second=4), clock))
+
+    assert len(documents) == 6 * 15
+    requests = len(server.requests)  # 3 parent pages and 2 pages for each of 6 repositories
+    assert requests == 15
+    assert clock.time() - started >= (requests - 1) / 4  # one pace across all child listings
+
+
 def test_a_parent_whose_children_fail_is_reported_and_the_others_listed(serve, clock):
     server = serve(ReposServer(REPOS, gone={"gadgets"}, failing={"sprockets"}))
     connector = connect(config(server), clock)

@@ -35,11 +35,12 @@ def tickets(count: int, *, spacing_s: int = 60, tie_every: int = 7) -> list[dict
 
 
 class CappedSearchServer(ApiServer):
-    def __init__(self, rows: list[dict], *, cap: int = CAP, past_cap: str = "error"):
+    def __init__(self, rows: list[dict], *, cap: int = CAP, past_cap: str = "error", inclusive_end: bool = True):
         super().__init__()
         self.rows = sorted(rows, key=lambda row: row["updated_at"])
         self.cap = cap
         self.past_cap = past_cap
+        self.inclusive_end = inclusive_end  # False: `updated<` as Elasticsearch's `lt`
         self.windows: list[tuple[datetime | None, datetime | None]] = []  # each request's bounds
         self.refused = 0
         self.fail_from: datetime | None = None  # windows starting here or later answer 500 (an outage)
@@ -57,7 +58,7 @@ class CappedSearchServer(ApiServer):
         self.windows.append((since, until))
         if self.fail_from is not None and since is not None and since >= self.fail_from:
             return json_error(500, {"error": "InternalError"})
-        matching = [row for row in self.rows if _within(row["updated_at"], since, until)]
+        matching = [row for row in self.rows if _within(row["updated_at"], since, until, self.inclusive_end)]
         if page * per_page > self.cap:
             if self.past_cap == "error":
                 self.refused += 1
@@ -68,6 +69,8 @@ class CappedSearchServer(ApiServer):
         return Reply(json={"results": chunk, "count": len(matching), "next_page": page + 1 if more else None})
 
 
-def _within(text: str, since: datetime | None, until: datetime | None) -> bool:
+def _within(text: str, since: datetime | None, until: datetime | None, inclusive_end: bool) -> bool:
     moment = parse_bound(text)
-    return (since is None or moment >= since) and (until is None or moment <= until)
+    if until is not None and (moment > until if inclusive_end else moment >= until):
+        return False
+    return since is None or moment >= since
