@@ -53,7 +53,10 @@ def test_a_capped_search_is_listed_whole_by_halving_slices(serve, clock):
     report = connector.report
     assert report.complete and not report.truncated
     assert report.slices.halved >= 1 and report.slices.walked >= 3
-    # Every request that was answered stayed within the cap's depth, or was a slice found too big.
+    # Page 1's total showed each slice too big at once: no page past the cap's depth was asked for,
+    # and a halving cost one request.
+    assert server.refused == 0
+    assert len(server.requests) == report.pages + report.slices.halved
     assert report.to_dict()["slices"]["finished_until"] == NOW.isoformat().replace("+00:00", "Z")
 
 

@@ -4,8 +4,9 @@ Search-style APIs stop paging at a fixed depth (Elasticsearch 10,000 results, Ze
 search 1,000): past it they answer an error or nothing. A slice whose listing reaches
 `max_items_per_slice`, or gets the cap's error on a later page, or hits `max_pages`, is halved
 and walked again until it fits; one that still does not fit at `min_step` is kept as listed and
-reported truncated, by name. After a slice that used less than half the cap, the step doubles
-back towards the configured one.
+reported truncated, by name. When page 1 states a total (`total_path`, `X-Total-Count`, ...), a
+total at or over the cap halves the slice at once, without paging down to the cap. After a slice
+that used less than half the cap, the step doubles back towards the configured one.
 
 Slices are half-open `[start, end)` on whole seconds, and each document is kept by its own
 timestamp in exactly one slice: an API that filters inclusively at both ends lists an item on an
@@ -82,7 +83,7 @@ class SlicedWalk:
         while start < end:
             width = min(step, int((end - start).total_seconds()))
             stop = start + timedelta(seconds=width)
-            outcome = self._slice(start, stop)
+            outcome = self._slice(start, stop, can_halve=width > config.min_step_s)
             if outcome.over_cap and width > config.min_step_s:
                 stats.halved += 1
                 step = max(config.min_step_s, width // 2)
@@ -107,8 +108,9 @@ class SlicedWalk:
         if not report.truncated:
             report.complete = True
 
-    def _slice(self, start: datetime, stop: datetime) -> _Outcome:
-        """Walk one slice to its end, or until it proves to be over the cap."""
+    def _slice(self, start: datetime, stop: datetime, *, can_halve: bool) -> _Outcome:
+        """Walk one slice to its end, or until it proves to be over the cap (at `min_step`, listing
+        as much as the cap lets through)."""
         config = self._config
         report = WalkReport()
         documents: list[Document] = []
@@ -116,6 +118,11 @@ class SlicedWalk:
         try:
             for docs, _ in pages:
                 documents.extend(docs)
+                total = report.expected_items
+                if can_halve and report.pages == 1 and total is not None and total >= config.max_items_per_slice:
+                    # The API says how many match: no need to page down to the cap to learn it.
+                    return _Outcome(documents, report, f"the API's total {total} reaches max_items_per_slice "
+                                                       f"({config.max_items_per_slice})")
                 if report.items >= config.max_items_per_slice:
                     return _Outcome(documents, report, f"{report.items} items reached max_items_per_slice "
                                                        f"({config.max_items_per_slice})")
