@@ -14,6 +14,7 @@ from restsync.kb.embedding import HashingEmbedder
 from restsync.mapping.timestamps import parse_timestamp
 from restsync.sync import sync_source
 from restsync.sync.state import CHECKPOINT_KEY, WATERMARK_KEY
+from servers.base import json_error
 from servers.capped_search import ORIGIN, CappedSearchServer, tickets
 from servers.repos import ReposServer
 from test_walk_parents import config as repos_config
@@ -127,3 +128,32 @@ def test_an_incremental_sync_asks_each_known_parent_for_the_window_and_lists_a_n
     asked = {r.path.split("/")[3]: r.param("since") for r in server.requests[before:] if r.path != "/orgs/acme/repos"}
     assert asked["widgets"] == asked["gadgets"] != "1970-01-01T00:00:00Z"
     assert asked["sprockets"] == "1970-01-01T00:00:00Z"  # the new parent's children, whole
+
+
+def test_a_resumed_listing_still_keeps_a_parent_whose_children_failed_before_the_interruption(serve, kb):
+    server = serve(ReposServer({"widgets": 12, "gadgets": 6, "gizmos": 4, "sprockets": 3}))
+    run(kb, "issues", repos_config(server))
+    assert kb.count_documents("issues") == 25
+
+    # Second full sync: gadgets (parent page 1) cannot be listed, and the run dies on parent page 2.
+    server.gone = {"gadgets"}
+    server.failing = {"gizmos"}
+    server.issues["widgets"].pop()
+    original = server._answer
+
+    def die_on_second_parent_page(request):
+        if request.path == "/orgs/acme/repos" and request.param("page") == "2":
+            return json_error(500, {"message": "Server Error"})
+        return original(request)
+
+    server._answer = die_on_second_parent_page
+    with pytest.raises(SourceError):
+        run(kb, "issues", repos_config(server), full=True)
+
+    server._answer = original
+    server.failing = set()
+    resumed = run(kb, "issues", repos_config(server), full=True)
+
+    assert resumed.resumed and resumed.status == "partial"
+    assert resumed.counts.deleted == 1  # widgets issue 12; gadgets' 6 issues are kept
+    assert kb.count_documents("issues") == 24

@@ -163,14 +163,21 @@ class ParentWalk:
     def walk(self, window: TimeWindow, checkpoint: Checkpoint | None) -> Iterator[tuple[list[Document], Checkpoint | None]]:
         report = self._report
         parent_report = WalkReport()
-        resume = (checkpoint or {}).get("parent")
+        saved = checkpoint or {}
+        resume = saved.get("parent")
+        # What the interrupted walk found before its checkpoint still counts: a parent whose children
+        # failed then must not be pruned after the resumed walk completes.
+        stats = self.stats
+        stats.unfinished = [str(key) for key in saved.get("unfinished") or []]
+        stats.failed = [str(line) for line in saved.get("failed") or []]
+        stats.listed = [str(key) for key in saved.get("listed") or []]
         pool = ThreadPoolExecutor(max_workers=max(1, self._config.concurrency), thread_name_prefix="restsync-child")
         try:
             for page in self._pages(parent_config(self._config), TimeWindow(), resume, parent_report):
                 for docs in self._children(pool, page.items, window):
                     yield docs, None
                 parent_state = self._safe_checkpoint(page.checkpoint)
-                yield [], {"version": CHECKPOINT_VERSION, "parent": parent_state} if parent_state else None
+                yield [], self._checkpoint(parent_state) if parent_state else None
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
             for warning in parent_report.warnings:
@@ -186,6 +193,11 @@ class ParentWalk:
             more = f" and {len(self.stats.failed) - 1} more" if len(self.stats.failed) > 1 else ""
             report.warn(f"children of {len(self.stats.unfinished)} parent(s) were not fully listed "
                         f"({self.stats.failed[0]}{more}): their documents are kept, not pruned")
+
+    def _checkpoint(self, parent_state: Checkpoint) -> Checkpoint:
+        stats = self.stats
+        return {"version": CHECKPOINT_VERSION, "parent": parent_state, "unfinished": list(stats.unfinished),
+                "failed": list(stats.failed), "listed": list(stats.listed)}
 
     def _children(self, pool: ThreadPoolExecutor, parents: list[dict], window: TimeWindow) -> Iterator[list[Document]]:
         """List the children of one parent page concurrently, yielding documents as they arrive."""
