@@ -73,6 +73,7 @@ class SlicedWalk:
             start, end = _parse(saved["next"]), _parse(saved["end"])
             step = int(saved.get("step") or config.step_s)
             stats.truncated = [str(name) for name in saved.get("truncated") or []]
+            stats.finished_until = saved.get("finished_until")
         else:
             start = _floor(window.start or config.start)
             end = _ceil(window.end or datetime.fromtimestamp(self._clock.time(), tz=timezone.utc))
@@ -103,7 +104,8 @@ class SlicedWalk:
                 step = min(config.step_s, step * 2)  # sparse stretch: widen back towards the configured step
             stats.step_s = step
             start = stop
-            state = {"next": format_utc(start), "end": format_utc(end), "step": step, "truncated": stats.truncated}
+            state = {"next": format_utc(start), "end": format_utc(end), "step": step,
+                     "truncated": stats.truncated, "finished_until": stats.finished_until}
             yield outcome.documents, {"version": CHECKPOINT_VERSION, "slices": state}
         if not report.truncated:
             report.complete = True
