@@ -18,6 +18,7 @@ from restsync.kb.chunking import Chunker, join_chunks
 from restsync.kb.embedding import Embedder, build_embedder, token_spans_of
 from restsync.kb.filters import Filter, parse_filter
 from restsync.kb.fingerprint import document_hash, text_hash
+from restsync.kb.index import Index, StoreIndex, open_index
 from restsync.kb.retrieval import fuse
 from restsync.kb.settings import KBSettings
 from restsync.kb.store import ChunkRecord, DocumentRecord, SearchRequest, SqliteStore, Store, VectorHealth
@@ -30,8 +31,10 @@ _log = logging.getLogger("restsync.kb")
 
 class KnowledgeBase:
     def __init__(self, store: Store, kb_id: str, settings: KBSettings, embedder: Embedder | None, clock: Clock,
-                 *, allow_private: bool = False):
+                 *, allow_private: bool = False, index: Index | None = None):
         self._store = store
+        # Where searches go; the store stays the record of documents, chunks, runs and state.
+        self._index: Index = index or StoreIndex(store)
         self._allow_private = allow_private  # may the embedding endpoint be a private/loopback host
         self.id = kb_id
         self.settings = settings
@@ -49,23 +52,39 @@ class KnowledgeBase:
         clock: Clock | None = None,
         allow_private: bool = False,
         read_only: bool = False,
+        index_url: str | None = None,
     ) -> KnowledgeBase:
         """Open the knowledge base in directory `path`, creating it on first open. Settings
         persist with it; passing new ones updates them (the embedder only while it is empty).
         `read_only`: open an existing one without ever writing (search, status), which also
-        works on a read-only directory or mount."""
+        works on a read-only directory or mount. `index_url`: where searches go (see
+        `restsync.kb.index`; default the embedded store itself)."""
         directory = Path(path)
         if directory.exists() and not directory.is_dir():
             raise ConfigError(f"{directory} is a file, not a knowledge-base directory", key="path")
         if read_only:
-            return cls._open_read_only(directory, embedder, clock, allow_private)
+            return cls._with_index(cls._open_read_only(directory, embedder, clock, allow_private), index_url)
         directory.mkdir(parents=True, exist_ok=True)
         store = SqliteStore(directory)
         try:
-            return cls._open_store(store, embedder, settings, clock, allow_private)
+            kb = cls._open_store(store, embedder, settings, clock, allow_private)
         except BaseException:
             store.close()
             raise
+        return cls._with_index(kb, index_url)
+
+    @staticmethod
+    def _with_index(kb: KnowledgeBase, index_url: str | None) -> KnowledgeBase:
+        try:
+            kb._index = open_index(index_url, kb.id, kb._store)
+        except BaseException:
+            kb.close()
+            raise
+        return kb
+
+    @property
+    def index_name(self) -> str:
+        return self._index.name
 
     @classmethod
     def _open_read_only(
@@ -138,7 +157,9 @@ class KnowledgeBase:
         return self._store.list_sources()
 
     def delete_source(self, name: str) -> int:
-        return self._store.delete_source(name)
+        deleted = self._store.delete_source(name)
+        self._index.delete_source(name)
+        return deleted
 
     # -- documents -----------------------------------------------------------------------
     def upsert_documents(self, source: str, docs: list[Document], *, run_id: int) -> UpsertCounts:
@@ -159,6 +180,7 @@ class KnowledgeBase:
                 changed.append((doc, digest))
         records, embedded = self._prepare(changed)
         self._store.write_documents(source, run_id, records, unchanged)
+        self._index.upsert(source, records)
         new = sum(1 for doc, _ in changed if doc.id not in known)
         return UpsertCounts(new=new, updated=len(changed) - new, unchanged=len(unchanged), chunks_embedded=embedded)
 
@@ -201,6 +223,8 @@ class KnowledgeBase:
                 "force the prune to delete them anyway"
             )
             return PruneResult(deleted=0, refused=reason, would_delete=unseen)
+        if self._index.mirrors_writes:
+            self._index.delete(source, self._store.unseen_ids(source, run_id))
         return PruneResult(deleted=self._store.delete_unseen(source, run_id), refused=None, would_delete=unseen)
 
     def list_documents(
@@ -261,7 +285,7 @@ class KnowledgeBase:
             use_keyword=weight < 1, filters=parsed, sources=sources,
         )
         hits = []
-        for score, candidate in fuse(query, self._store.search(request), weight):
+        for score, candidate in fuse(query, self._index.search(request), weight):
             if score < threshold or len(hits) == k:
                 break
             hits.append(
@@ -297,7 +321,10 @@ class KnowledgeBase:
         self._store.set_state(source, key, value)
 
     def close(self) -> None:
-        self._store.close()
+        try:
+            self._index.close()
+        finally:
+            self._store.close()
 
     def __enter__(self) -> KnowledgeBase:
         return self

@@ -265,6 +265,12 @@ class SqliteStore:
             ).one()
         return int(unseen_count), int(total)
 
+    def unseen_ids(self, source: str, run_id: int) -> list[str]:
+        documents = schema.documents.c
+        query = select(documents.doc_id).where(documents.source == source, func.coalesce(documents.last_seen_run, -1) != run_id)
+        with self._read() as conn:
+            return list(conn.scalars(query))
+
     def delete_unseen(self, source: str, run_id: int) -> int:
         documents = schema.documents.c
         unseen = select(documents.doc_key).where(
