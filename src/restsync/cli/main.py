@@ -33,6 +33,7 @@ COMMAND_MODULES = (
     "restsync.cli.suggest",
     "restsync.cli.demo",
     "restsync.cli.serve",
+    "restsync.cli.worker",
     "restsync.cli.mcp",
     "restsync.cli.import_ragflow",
 )
