@@ -16,7 +16,7 @@ from typing import Any
 
 from restsync.cli.common import ALLOW_PRIVATE_ENV, allow_private
 
-DATABASE_URL_ENV = "RESTSYNC_DATABASE_URL"
+from restsync.scale.config import DATABASE_URL_ENV, INDEX_URL_ENV
 
 
 def register(subparsers: Any) -> None:
@@ -29,6 +29,8 @@ def register(subparsers: Any) -> None:
                         help="the server's data directory (knowledge bases, credentials key)")
     worker.add_argument("--database-url", default=None, metavar="URL",
                         help=f"the state database, PostgreSQL (or env {DATABASE_URL_ENV})")
+    worker.add_argument("--index-url", default=None, metavar="URL",
+                        help=f"the search index the server uses (or env {INDEX_URL_ENV})")
     worker.add_argument("--name", default="", help="this worker's name in run records (default host-pid)")
     worker.add_argument("--concurrency", type=int, default=2, metavar="N", help="jobs at once (default %(default)s)")
     worker.add_argument("--stall-after", type=float, default=10.0, metavar="S",
@@ -53,6 +55,7 @@ def run_worker_command(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     logging.getLogger("procrastinate").setLevel(logging.WARNING)
     settings = ServiceSettings(data_dir=Path(args.data_dir), database_url=database_url,
+                               index_url=args.index_url or os.environ.get(INDEX_URL_ENV) or None,
                                allow_private=bool(args.allow_private) or allow_private(args))
     options = WorkerOptions(name=args.name, concurrency=args.concurrency, heartbeat_s=args.heartbeat,
                             stall_after_s=args.stall_after, rescue_every_s=min(2.0, args.stall_after / 2))

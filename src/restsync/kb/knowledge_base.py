@@ -86,6 +86,12 @@ class KnowledgeBase:
     def index_name(self) -> str:
         return self._index.name
 
+    def drop_index(self) -> None:
+        """Remove this knowledge base's data from a shared index (before deleting it)."""
+        drop = getattr(self._index, "drop", None)
+        if drop is not None:
+            drop()
+
     @classmethod
     def _open_read_only(
         cls, directory: Path, embedder: Embedder | None, clock: Clock | None, allow_private: bool
