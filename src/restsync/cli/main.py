@@ -34,6 +34,7 @@ COMMAND_MODULES = (
     "restsync.cli.demo",
     "restsync.cli.serve",
     "restsync.cli.worker",
+    "restsync.cli.migrate",
     "restsync.cli.mcp",
     "restsync.cli.import_ragflow",
 )
