@@ -15,8 +15,14 @@ import traceback
 from types import ModuleType
 from typing import Sequence
 
-from restsync.cli.common import ALLOW_PRIVATE_HINT, add_global_flags
-from restsync.errors import BlockedAddressError, ConfigError, RestSyncError, SourceError
+# httpx imports its own command line (rich, pygments, click: ~50 ms of every start-up) whenever
+# those packages are installed; restsync never calls it. A None entry makes that import fail
+# quietly, as httpx expects where they are missing. Only when httpx is not loaded yet.
+if "httpx" not in sys.modules:
+    sys.modules.setdefault("httpx._main", None)
+
+from restsync.cli.common import ALLOW_PRIVATE_HINT, add_global_flags  # noqa: E402
+from restsync.errors import BlockedAddressError, ConfigError, RestSyncError, SourceError  # noqa: E402
 
 EXIT_OK = 0
 EXIT_FAILED = 1
