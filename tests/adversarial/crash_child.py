@@ -15,6 +15,7 @@ the OOM killer would, with no cleanup of any kind:
 
 from __future__ import annotations
 
+import inspect
 import json
 import os
 import signal
@@ -28,6 +29,7 @@ def die() -> None:
 
 def kill_on_call(owner: Any, name: str, after: int, *, before: bool = False,
                  when: Callable[[], bool] = lambda: True) -> None:
+    static = isinstance(inspect.getattr_static(owner, name), staticmethod)
     original = getattr(owner, name)
     calls = [0]
 
@@ -41,7 +43,7 @@ def kill_on_call(owner: Any, name: str, after: int, *, before: bool = False,
             die()
         return result
 
-    setattr(owner, name, wrapper)
+    setattr(owner, name, staticmethod(wrapper) if static else wrapper)
 
 
 def arm(point: str, after: int) -> None:
