@@ -227,3 +227,27 @@ def test_any_api_responses_walk_to_documents_or_a_named_error(bodies, style, sta
         assert str(error)
     finally:
         connector.close()
+
+
+@pytest.mark.parametrize("body", ['"{"', '"}"', '"{\\"items\\": [{\\"id\\": 1}]}"', '"plain text"'])
+def test_a_response_that_is_a_json_string_has_no_items_and_no_next_page(body):
+    """Found by the property above: the JSONPath library parsed a string root as a JSON document,
+    so a body like `"{"` with an items_path escaped as a raw JSONDecodeError."""
+    data = json.loads(body)
+    assert select_items(data, "$.items").items == []
+    assert select_items(data, "A").items == []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, content=body.encode(), headers={"Content-Type": "application/json"})
+
+    connector = RestApiConnector({"url": "https://api.example.com/items", "items_path": "$.items",
+                                  "pagination_type": "cursor", "content_fields": ["title"],
+                                  "pagination_config": {"cursor_param": "c", "next_cursor_path": "$.next"}},
+                                 transport=httpx.MockTransport(answer), clock=FakeClock(),
+                                 resolver=lambda host: ["93.184.216.34"])
+    try:
+        assert [doc for batch in connector.load_from_state() for doc in batch] == []
+    except RestSyncError as error:
+        assert "api.example.com" in str(error)
+    finally:
+        connector.close()
