@@ -4,6 +4,10 @@ Merge order: the URL's own query, then `query_params`, then pagination parameter
 query parameters; a later source replaces earlier pairs of the same name; repeated names in the
 URL itself are kept. Next-page URLs (next_url, Link header, redirects) are followed as given,
 with only auth query parameters added, and only on the configured origin.
+
+The numbered-page servers here are honest: full pages up to the end they claim, empty past it.
+A full page at the claimed end is confirmed by one more request (totals may under-count), and
+that request carries the same merged query as the others.
 """
 
 from __future__ import annotations
@@ -31,6 +35,11 @@ def items(page: int, per_page: int = 2) -> list[dict]:
     return [{"id": f"{page}-{n}", "title": f"issue {page}-{n}"} for n in range(1, per_page + 1)]
 
 
+def page_items(page: int, pages: int = 2) -> list[dict]:
+    """Page `page` of an API whose data really ends at page `pages`: full up to there, empty past it."""
+    return items(page) if page <= pages else []
+
+
 def config_for(server, **extra) -> dict:
     return {
         "url": server.url("/issues?" + URL_QUERY),
@@ -56,7 +65,7 @@ def titles(documents) -> list[str]:
 
 def page_server(request: RecordedRequest) -> dict:
     page = int(request.param("page") or 1)
-    return {"items": items(page), "pages": 2}
+    return {"items": page_items(page), "pages": 2}
 
 
 # -- numeric styles ------------------------------------------------------------------------------
@@ -67,25 +76,31 @@ def test_page_keeps_the_urls_query_then_query_params_then_page_then_auth(serve, 
     pagination = {"page_param": "page", "page_size_param": "per_page", "page_size": 2, "total_pages_path": "$.pages"}
     docs = load_all(connect(config_for(server, pagination_type="page", pagination_config=pagination), clock))
     assert len(docs) == 4
-    assert targets(server) == [f"{PREFIX}&page=1&per_page=2&{KEY}", f"{PREFIX}&page=2&per_page=2&{KEY}"]
+    # Page 2 is full at the claimed end: page 3 confirms it, with the same query.
+    assert targets(server) == [f"{PREFIX}&page={n}&per_page=2&{KEY}" for n in (1, 2, 3)]
 
 
 def test_offset_keeps_the_urls_query(serve, clock):
     def respond(request: RecordedRequest) -> dict:
-        return {"items": items(int(request.param("offset")) // 2 + 1), "total": 4}
+        return {"items": page_items(int(request.param("offset")) // 2 + 1), "total": 4}
 
     server = serve(ScriptedServer(respond))
     pagination = {"offset_param": "offset", "limit_param": "limit", "limit": 2, "total_path": "$.total"}
-    load_all(connect(config_for(server, pagination_type="offset", pagination_config=pagination), clock))
-    assert targets(server) == [f"{PREFIX}&offset=0&limit=2&{KEY}", f"{PREFIX}&offset=2&limit=2&{KEY}"]
+    docs = load_all(connect(config_for(server, pagination_type="offset", pagination_config=pagination), clock))
+    assert len(docs) == 4
+    # The page ending at the total is full: offset 4 confirms it, with the same query.
+    assert targets(server) == [f"{PREFIX}&offset={n}&limit=2&{KEY}" for n in (0, 2, 4)]
 
 
 def test_pages_fetched_concurrently_carry_the_same_query(serve, clock):
-    server = serve(ScriptedServer(lambda request: {"items": items(int(request.param("page"))), "pages": 4}))
+    server = serve(ScriptedServer(lambda request: {"items": page_items(int(request.param("page")), 4), "pages": 4}))
     config = config_for(server, pagination_type="page", concurrency=4,
                         pagination_config={"page_param": "page", "total_pages_path": "$.pages"})
     assert len(load_all(connect(config, clock))) == 8
-    assert sorted(targets(server)) == [f"{PREFIX}&page={n}&{KEY}" for n in range(1, 5)]
+    sent = targets(server)
+    assert sorted(sent[:4]) == [f"{PREFIX}&page={n}&{KEY}" for n in range(1, 5)]
+    # Page 4 is full at the claimed end: page 5 confirms it, after the burst, with the same query.
+    assert sent[4:] == [f"{PREFIX}&page=5&{KEY}"]
 
 
 def test_later_sources_replace_a_name_in_place_and_repeats_of_the_url_go_with_it(serve, clock):
@@ -99,6 +114,7 @@ def test_later_sources_replace_a_name_in_place_and_repeats_of_the_url_go_with_it
     assert targets(server) == [
         "/issues?page=1&state=open&per_page=2&tag=c&key=k-1",
         "/issues?page=2&state=open&per_page=2&tag=c&key=k-1",
+        "/issues?page=3&state=open&per_page=2&tag=c&key=k-1",  # confirms the full page 2
     ]
 
 
@@ -119,7 +135,8 @@ def test_poll_placeholders_in_the_urls_query(serve, clock):
     start, end = datetime(2024, 1, 1, tzinfo=timezone.utc), datetime(2024, 2, 1, 12, 30, tzinfo=timezone.utc)
     poll_all(connect(config, clock), start, end)
     query = "since=2024-01-01T00:00:00Z&until=2024-02-01T12:30:00Z&state=all&from=2024-01-01T00%3A00%3A00Z"
-    assert targets(server) == [f"/issues?{query}&page=1&{KEY}", f"/issues?{query}&page=2&{KEY}"]
+    # Page 3 confirms the full page 2 at the claimed end.
+    assert targets(server) == [f"/issues?{query}&page={n}&{KEY}" for n in (1, 2, 3)]
 
 
 def test_post_keeps_the_urls_query_and_the_body(serve, clock):
@@ -127,8 +144,9 @@ def test_post_keeps_the_urls_query_and_the_body(serve, clock):
     config = config_for(server, method="POST", request_body={"filter": {"q": "x"}}, pagination_type="page",
                         pagination_config={"page_param": "page", "total_pages_path": "$.pages"})
     load_all(connect(config, clock))
-    assert targets(server) == [f"{PREFIX}&page=1&{KEY}", f"{PREFIX}&page=2&{KEY}"]
-    assert [(r.method, r.json) for r in server.requests] == [("POST", {"filter": {"q": "x"}})] * 2
+    # Page 3 confirms the full page 2 at the claimed end, as a POST with the same body.
+    assert targets(server) == [f"{PREFIX}&page={n}&{KEY}" for n in (1, 2, 3)]
+    assert [(r.method, r.json) for r in server.requests] == [("POST", {"filter": {"q": "x"}})] * 3
 
 
 # -- cursors: query, body and header placement -----------------------------------------------------
@@ -224,13 +242,14 @@ def test_auto_detected_link_header_is_sent_as_given(serve, clock):
 
 
 def test_auto_detected_page_numbers_join_the_urls_query(serve, clock):
-    server = serve(ScriptedServer(lambda request: {"items": items(int(request.param("page") or 1)), "total_pages": 2}))
+    server = serve(ScriptedServer(lambda request: {"items": page_items(int(request.param("page") or 1)), "total_pages": 2}))
     config = config_for(server, pagination_type="auto")
     config["url"] = server.url("/issues?" + URL_QUERY + "&page=1")
     load_all(connect(config, clock))
     assert targets(server) == [
         f"/issues?{URL_QUERY}&page=1&labels=bug%2Cui&{KEY}",
         f"/issues?{URL_QUERY}&page=2&labels=bug%2Cui&{KEY}",
+        f"/issues?{URL_QUERY}&page=3&labels=bug%2Cui&{KEY}",  # confirms the full page 2
     ]
 
 
@@ -253,7 +272,8 @@ def test_a_retried_request_is_sent_with_the_same_query_and_logged_as_sent(serve,
     with caplog.at_level(logging.INFO, logger="restsync.http"):
         load_all(connect(config_for(server, pagination_type="page", pagination_config=pagination), clock))
     page1 = f"{PREFIX}&page=1&{KEY}"
-    assert targets(server) == [page1, page1, f"{PREFIX}&page=2&{KEY}"]
+    # Page 3 confirms the full page 2 at the claimed end.
+    assert targets(server) == [page1, page1, f"{PREFIX}&page=2&{KEY}", f"{PREFIX}&page=3&{KEY}"]
     retry_lines = [record.getMessage() for record in caplog.records if "retry" in record.getMessage()]
     assert retry_lines and retry_lines[0].startswith(f"GET {server.base_url}{PREFIX}&page=1&key=***: HTTP 503")
 
@@ -336,7 +356,7 @@ def test_check_and_preview_show_the_request_as_sent(serve, clock, run):
 
 
 def test_suggest_keeps_repeated_names_in_the_url_and_the_config_sends_them(serve, clock):
-    server = serve(ScriptedServer(lambda r: {"items": items(int(r.param("page") or 1)), "total_pages": 2}))
+    server = serve(ScriptedServer(lambda r: {"items": page_items(int(r.param("page") or 1)), "total_pages": 2}))
     suggestion = suggest_config(server.url("/issues?tag=a&tag=b&state=all&page=1"), allow_private=True)
     config = suggestion.config
     assert config["url"] == server.url("/issues?tag=a&tag=b")
@@ -344,4 +364,5 @@ def test_suggest_keeps_repeated_names_in_the_url_and_the_config_sends_them(serve
     assert targets(server) == ["/issues?tag=a&tag=b&state=all&page=1"]
     server.requests.clear()
     load_all(connect({**config, "content_fields": ["title"]}, clock))
-    assert targets(server) == ["/issues?tag=a&tag=b&state=all&page=1", "/issues?tag=a&tag=b&state=all&page=2"]
+    # Page 3 confirms the full page 2 at the claimed end.
+    assert targets(server) == [f"/issues?tag=a&tag=b&state=all&page={n}" for n in (1, 2, 3)]

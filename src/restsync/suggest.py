@@ -23,11 +23,11 @@ UPDATED_NAMES = ("updated_at", "updatedat", "updated", "modified", "modified_at"
                  "lastmodified", "last_edited_time", "date_modified", "modified_gmt", "updated_time",
                  "lastmodifieddatetime", "systemmodstamp", "last_updated", "changed")
 CREATED_NAMES = ("created_at", "createdat", "created", "created_time", "published_at", "date", "date_gmt",
-                 "createddatetime", "timestamp", "time")
+                 "createddatetime", "timestamp", "time", "pubdate", "published")
 LINK_NAMES = ("html_url", "web_url", "permalink", "weburl", "url", "link", "href", "self")
 NAME_LEAVES = ("name", "login", "title", "key", "slug", "label", "display_name", "username")
 SECRET_QUERY = ("api_key", "apikey", "key", "token", "access_token", "auth", "api_token")
-WRAPPER_LEAVES = ("rendered", "value", "raw", "plain_text", "text", "html")
+WRAPPER_LEAVES = ("rendered", "value", "raw", "plain_text", "text", "html", "#text")  # #text: XML text
 LONG_TEXT = 80  # characters: longer strings (or any HTML) are content, shorter ones may be metadata
 MAX_METADATA = 8
 _HTML = re.compile(r"<[a-zA-Z][^>]*>")
@@ -38,13 +38,16 @@ class Suggestion:
     config: dict[str, Any]
     notes: dict[str, str] = field(default_factory=dict)  # config key -> what it was inferred from
     warnings: list[str] = field(default_factory=list)
+    origin: str = "one response"  # what the suggestion was inferred from, for the header line
+    remarks: list[str] = field(default_factory=list)  # further header lines (a live check's findings)
 
     def choose(self, key: str, value: Any, note: str) -> None:
         self.config[key] = value
         self.notes[key] = note
 
     def to_yaml(self) -> str:
-        lines = ["# Suggested by `restsync suggest` from one response; review, then run `restsync check`."]
+        lines = [f"# Suggested by `restsync suggest` from {self.origin}; review, then run `restsync check`."]
+        lines += [f"# {remark}" for remark in self.remarks]
         lines += [f"# WARNING: {warning}" for warning in self.warnings]
         for key, value in self.config.items():
             if key in self.notes:

@@ -32,12 +32,15 @@ COMMAND_MODULES = (
     "restsync.cli.kb_commands",
     "restsync.cli.suggest",
     "restsync.cli.demo",
+    "restsync.cli.serve",
+    "restsync.cli.mcp",
+    "restsync.cli.import_ragflow",
 )
 
 
 # Commands beyond the connector core: skipped when their module or its extra dependencies are
 # missing, so check/preview/fetch keep working with the core dependencies alone.
-OPTIONAL_MODULES = frozenset({"restsync.cli.kb_commands"})
+OPTIONAL_MODULES = frozenset({"restsync.cli.kb_commands", "restsync.cli.serve", "restsync.cli.mcp"})
 
 
 def _command_modules() -> list[ModuleType]:

@@ -31,6 +31,7 @@ from restsync.config.vocabulary import (
     METHODS,
     PAGINATION_TYPES,
     POLL_TIME_FORMATS,
+    RESPONSE_FORMATS,
     TOP_LEVEL_KEYS,
     report_unknown_keys,
 )
@@ -91,6 +92,7 @@ class SourceConfig:
     timeout: float = DEFAULT_TIMEOUT
     max_response_mb: float = DEFAULT_MAX_RESPONSE_MB
     source_id: str | None = None
+    response_format: str = "auto"
     warnings: list[str] = field(default_factory=list, compare=False)
     # Values that came from `${ENV}` substitution (set by the loader): secrets wherever they sit.
     env_values: tuple[str, ...] = field(default=(), compare=False)
@@ -175,6 +177,7 @@ class SourceConfig:
                 DEFAULT_MAX_RESPONSE_MB,
             ),
             source_id=coerce.optional_str(raw.get("source_id"), "source_id"),
+            response_format=coerce.choice(raw.get("response_format"), "response_format", RESPONSE_FORMATS, "auto"),
             warnings=warnings,
         )
         config._check_detail_url()
@@ -251,6 +254,7 @@ class SourceConfig:
             "timeout": self.timeout,
             "max_response_mb": self.max_response_mb,
             "source_id": self.source_id,
+            "response_format": self.response_format,
         }
 
     def __repr__(self) -> str:  # the generated repr would print credentials

@@ -13,6 +13,7 @@ AUTH_TYPES = ("none", "api_key_header", "api_key_query", "bearer", "basic", "oau
 PAGINATION_TYPES = ("none", "page", "offset", "cursor", "next_url", "link_header", "auto")
 PLACEMENTS = ("query", "body", "header")  # where a page/offset/cursor value is sent
 CURSOR_SOURCES = ("response", "last_item")
+RESPONSE_FORMATS = ("auto", "json", "jsonl", "xml")  # auto: by Content-Type
 POLL_TIME_FORMATS = ("iso", "epoch", "epoch_ms")  # or any strftime pattern containing "%"
 FIELD_TYPES = ("string", "number", "date")
 FIELD_TYPE_ALIASES = {
@@ -31,7 +32,7 @@ TOP_LEVEL_KEYS = frozenset({
     "field_default_values", "content_template", "batch_size", "max_pages", "request_delay",
     # restsync extensions
     "poll_time_format", "title_field", "link_field", "link_template", "detail_url",
-    "concurrency", "requests_per_second", "timeout", "max_response_mb", "source_id",
+    "concurrency", "requests_per_second", "timeout", "max_response_mb", "source_id", "response_format",
 })  # fmt: skip
 
 PAGINATION_KEYS = frozenset({

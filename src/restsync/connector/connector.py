@@ -258,6 +258,7 @@ class RestApiConnector:
             on_wait=self._waiting,
             credential_origin=self.config.url,
             max_response_bytes=int(self.config.max_response_mb * MB),
+            response_format=self.config.response_format,
         )
 
     def _document_secrets(self) -> list[str]:

@@ -26,14 +26,8 @@ from restsync.errors import (
     SourceError,
 )
 from restsync.http import deadline
-from restsync.http.body import (
-    NotJsonError,
-    TruncatedBodyError,
-    UnusableJsonError,
-    decode_json_body,
-    describe_not_json,
-    duplicate_keys,
-)
+from restsync.http.body import NotJsonError, TruncatedBodyError, UnusableJsonError, duplicate_keys
+from restsync.http.formats import ACCEPT, decode_body, describe_unreadable, resolve_format
 from restsync.http.limits import (
     ACCEPT_ENCODING,
     DEFAULT_MAX_RESPONSE_MB,
@@ -79,8 +73,9 @@ class HttpClient:
                  transport: httpx.BaseTransport | None = None, max_connections: int = 16,
                  secrets: Iterable[str] = (), on_wait: WaitListener | None = None,
                  credential_origin: str | None = None,
-                 max_response_bytes: int = DEFAULT_MAX_RESPONSE_MB * MB):
+                 max_response_bytes: int = DEFAULT_MAX_RESPONSE_MB * MB, response_format: str | None = None):
         self._on_wait = on_wait
+        self._response_format = response_format  # None/auto: by Content-Type (see http/formats.py)
         # One deadline per exchange (connect + headers + body): per-operation timeouts alone
         # never fire on a server that drips a byte at a time.
         self._timeout = timeout
@@ -103,7 +98,7 @@ class HttpClient:
         guarded = GuardedTransport(transport, self._guard, close_inner=owns_transport)
         self._client = httpx.Client(
             transport=LimitedTransport(guarded, max_response_bytes),
-            headers={**DEFAULT_HEADERS, **(headers or {})},
+            headers={**DEFAULT_HEADERS, **_accept(response_format), **(headers or {})},
             timeout=timeout,
             follow_redirects=False,  # followed here, so every hop is checked and stripped
             trust_env=False,  # env proxies would be mounted beside the guarded transport
@@ -136,9 +131,11 @@ class HttpClient:
                 status = response.status_code
                 if 200 <= status < 300:
                     content = response.content
-                    data = decode_json_body(content)
+                    content_type = response.headers.get("content-type")
+                    data = decode_body(content, content_type, self._response_format)
                     repeated: tuple[str, ...] = ()
-                    if self._duplicate_checks_left > 0 and data is not None:
+                    if (self._duplicate_checks_left > 0 and data is not None
+                            and resolve_format(self._response_format, content_type) == "json"):
                         self._duplicate_checks_left -= 1  # a race here only checks one more page
                         repeated = tuple(duplicate_keys(content))
                     return ApiResponse(status=status, headers=response.headers, url=str(final_url),
@@ -170,8 +167,8 @@ class HttpClient:
             except UnusableJsonError as exc:
                 raise InvalidResponseError(str(exc), request=self.describe(spec), status=status) from None
             except NotJsonError as exc:
-                message = describe_not_json(response.content, response.headers.get("content-type"), str(exc),
-                                            lambda text: self._redact(text, spec))
+                message = describe_unreadable(exc, response.content, response.headers.get("content-type"),
+                                              lambda text: self._redact(text, spec))
                 raise InvalidResponseError(message, request=self.describe(spec), status=status) from None
             except BlockedAddressError as exc:
                 raise BlockedAddressError(self._blocked_message(exc, self.describe(spec))) from None
@@ -347,6 +344,10 @@ def _spec_secrets(spec: RequestSpec) -> list[str]:
             if isinstance(value, str) and is_sensitive_name(str(name)):
                 found.extend(secret_parts(value))
     return found
+
+
+def _accept(response_format: str | None) -> dict[str, str]:
+    return {"Accept": ACCEPT[response_format]} if response_format in ACCEPT else {}
 
 
 def _wait_source(status: int, verdict: Verdict) -> str:

@@ -8,11 +8,12 @@ from restsync.kb.embedding import Embedder, HashingEmbedder, LocalEmbedder, Open
 from restsync.kb.filters import Filter, parse_filter
 from restsync.kb.knowledge_base import KnowledgeBase
 from restsync.kb.settings import KBSettings
-from restsync.kb.types import Hit, PruneResult, RunInfo, SourceInfo, UpsertCounts
+from restsync.kb.types import DocumentInfo, Hit, PruneResult, RunInfo, SourceInfo, UpsertCounts
 
 __all__ = [
     "Chunk",
     "Chunker",
+    "DocumentInfo",
     "Embedder",
     "Filter",
     "HashingEmbedder",

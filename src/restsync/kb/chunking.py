@@ -111,3 +111,28 @@ class Chunker:
             next_start -= 1
             shared += costs[next_start]
         return next_start
+
+
+def join_chunks(texts: Sequence[str], *, overlapping: bool = True) -> str:
+    """Undo chunking: each chunk starts with whole words that end the previous one (the
+    overlap), so keep only what is new. The whitespace between chunks becomes one space;
+    words and their order are the document's."""
+    parts: list[str] = []
+    previous = None
+    for text in texts:
+        if previous is None:
+            parts.append(text)
+        else:
+            parts.append(_new_part(previous, text) if overlapping else " " + text)
+        previous = text
+    return "".join(parts)
+
+
+def _new_part(previous: str, text: str) -> str:
+    """The part of `text` after the longest word-aligned suffix of `previous` it starts with."""
+    for match in _WORD.finditer(previous):
+        start = match.start()
+        tail = previous[start:]
+        if text.startswith(tail) and (len(text) == len(tail) or text[len(tail)].isspace()):
+            return text[len(tail):]
+    return " " + text

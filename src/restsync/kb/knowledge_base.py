@@ -14,14 +14,14 @@ import numpy as np
 from restsync.clock import Clock, SystemClock
 from restsync.document import Document, format_utc, json_safe
 from restsync.errors import ConfigError, KnowledgeBaseError
-from restsync.kb.chunking import Chunker
+from restsync.kb.chunking import Chunker, join_chunks
 from restsync.kb.embedding import Embedder, build_embedder, token_spans_of
 from restsync.kb.filters import Filter, parse_filter
 from restsync.kb.fingerprint import document_hash, text_hash
 from restsync.kb.retrieval import fuse
 from restsync.kb.settings import KBSettings
 from restsync.kb.store import ChunkRecord, DocumentRecord, SearchRequest, SqliteStore, Store, VectorHealth
-from restsync.kb.types import Hit, PruneResult, RunInfo, SourceInfo, UpsertCounts
+from restsync.kb.types import DocumentInfo, Hit, PruneResult, RunInfo, SourceInfo, StoredDocument, UpsertCounts
 
 _MIN_CANDIDATES = 20
 MAX_K = 10_000  # hits per search: beyond this a search is an export, and sizes overflow
@@ -203,6 +203,13 @@ class KnowledgeBase:
             return PruneResult(deleted=0, refused=reason, would_delete=unseen)
         return PruneResult(deleted=self._store.delete_unseen(source, run_id), refused=None, would_delete=unseen)
 
+    def list_documents(
+        self, *, source: str | None = None, offset: int = 0, limit: int = 30,
+        title_contains: str | None = None, doc_id: str | None = None,
+    ) -> tuple[list[DocumentInfo], int]:
+        """A page of stored documents ordered by title, and how many match in all."""
+        return self._store.list_documents(source, max(offset, 0), max(limit, 0), title_contains, doc_id)
+
     def count_documents(self, source: str | None = None) -> int:
         return self._store.count_documents(source)
 
@@ -220,6 +227,14 @@ class KnowledgeBase:
 
     def count_chunks(self) -> int:
         return self._store.count_chunks()
+
+    def get_document(self, doc_id: str, source: str | None = None) -> StoredDocument | None:
+        """A stored document with its text rebuilt from its chunks; without `source`, the first
+        source (by name) holding that id."""
+        document = self._store.get_document(doc_id, source)
+        if document is None:
+            return None
+        return replace(document, text=join_chunks(document.chunks, overlapping=self.settings.chunk_overlap > 0))
 
     # -- retrieval -------------------------------------------------------------------------
     def search(

@@ -21,6 +21,20 @@ class Hit:
 
 
 @dataclass(frozen=True, slots=True)
+class StoredDocument:
+    """A stored document as its chunks hold it (the store keeps chunks, not the original text)."""
+
+    source: str
+    doc_id: str
+    title: str
+    link: str | None
+    metadata: dict[str, Any]
+    updated_at: str | None
+    chunks: tuple[str, ...]
+    text: str = ""  # rebuilt from the chunks by the knowledge base
+
+
+@dataclass(frozen=True, slots=True)
 class UpsertCounts:
     new: int = 0
     updated: int = 0
@@ -55,3 +69,16 @@ class RunInfo:
     counts: dict[str, Any] = field(default_factory=dict)
     error: str | None = None
     watermark: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentInfo:
+    """A stored document as listed (the server's document pages): its chunk count, not its text."""
+
+    source: str
+    doc_id: str
+    title: str
+    link: str | None
+    metadata: dict[str, Any]
+    updated_at: str | None
+    chunks: int

@@ -13,7 +13,7 @@ from typing import Any, Callable, ContextManager, Protocol, Sequence
 import numpy as np
 
 from restsync.kb.filters import Filter
-from restsync.kb.types import RunInfo, SourceInfo
+from restsync.kb.types import DocumentInfo, RunInfo, SourceInfo, StoredDocument
 
 
 @dataclass(slots=True)
@@ -104,7 +104,16 @@ class Store(Protocol):
 
     def delete_unseen(self, source: str, run_id: int) -> int: ...
     def count_documents(self, source: str | None = None) -> int: ...
+    def list_documents(
+        self, source: str | None, offset: int, limit: int, title_contains: str | None, doc_id: str | None
+    ) -> tuple[list[DocumentInfo], int]:
+        """A page of documents (by title) and how many match in all."""
+        ...
+
     def count_chunks(self) -> int: ...
+    def get_document(self, doc_id: str, source: str | None = None) -> StoredDocument | None:
+        """The document and its chunk texts in order; without `source`, the first source holding the id."""
+        ...
 
     def search(self, request: SearchRequest) -> list[Candidate]:
         """Keyword and vector candidates, from one consistent snapshot."""

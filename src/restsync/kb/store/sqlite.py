@@ -30,7 +30,7 @@ from restsync.kb.store.failures import translated
 from restsync.kb.store.locks import SourceLock
 from restsync.kb.store.search import SearchCaches, search_candidates
 from restsync.kb.store.vectors import VectorFile
-from restsync.kb.types import RunInfo, SourceInfo
+from restsync.kb.types import DocumentInfo, RunInfo, SourceInfo, StoredDocument
 
 DATABASE_FILE = "kb.sqlite"
 VECTOR_FILE = "vectors.f32"
@@ -275,6 +275,33 @@ class SqliteStore:
             self._release_rows_after_commit(conn, released)
         return deleted
 
+    def list_documents(
+        self, source: str | None, offset: int, limit: int, title_contains: str | None, doc_id: str | None
+    ) -> tuple[list[DocumentInfo], int]:
+        documents = schema.documents.c
+        conditions = []
+        if source is not None:
+            conditions.append(documents.source == source)
+        if doc_id is not None:
+            conditions.append(documents.doc_id == doc_id)
+        if title_contains:
+            conditions.append(documents.title.contains(title_contains, autoescape=True))
+        chunk_counts = (
+            select(schema.chunks.c.doc_key, func.count().label("n")).group_by(schema.chunks.c.doc_key).subquery()
+        )
+        query = (
+            select(schema.documents, func.coalesce(chunk_counts.c.n, 0))
+            .outerjoin(chunk_counts, chunk_counts.c.doc_key == documents.doc_key)
+            .where(*conditions).order_by(documents.title, documents.doc_key).offset(offset).limit(limit)
+        )
+        with self._read() as conn:
+            total = conn.scalar(select(func.count()).select_from(schema.documents).where(*conditions)) or 0
+            rows = [
+                DocumentInfo(r.source, r.doc_id, r.title, r.link, r.metadata or {}, r.updated_at, r[-1])
+                for r in conn.execute(query)
+            ]
+        return rows, total
+
     def count_documents(self, source: str | None = None) -> int:
         query = select(func.count()).select_from(schema.documents)
         if source is not None:
@@ -285,6 +312,20 @@ class SqliteStore:
     def count_chunks(self) -> int:
         with self._read() as conn:
             return conn.scalar(select(func.count()).select_from(schema.chunks)) or 0
+
+    def get_document(self, doc_id: str, source: str | None = None) -> StoredDocument | None:
+        docs = schema.documents.c
+        query = select(schema.documents).where(docs.doc_id == doc_id).order_by(docs.source).limit(1)
+        if source is not None:
+            query = query.where(docs.source == source)
+        with self._read() as conn:
+            row = conn.execute(query).first()
+            if row is None:
+                return None
+            texts = conn.scalars(
+                select(schema.chunks.c.text).where(schema.chunks.c.doc_key == row.doc_key).order_by(schema.chunks.c.ordinal)
+            ).all()
+        return StoredDocument(row.source, row.doc_id, row.title, row.link, row.metadata or {}, row.updated_at, tuple(texts))
 
     def search(self, request: SearchRequest) -> list[Candidate]:
         self._learn_dimension()  # opened empty; another handle may have written since

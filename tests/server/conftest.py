@@ -1,0 +1,101 @@
+"""Server test fixtures: a service or app on a temporary data directory (hashing embedder, no
+scheduler thread, loopback allowed for the local test APIs), an admin token, a live uvicorn
+server on loopback, and a helper that waits for a connector's sync to end."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+import pytest
+
+pytest.importorskip("fastapi")
+pytest.importorskip("uvicorn")
+
+import uvicorn  # noqa: E402
+from fastapi.testclient import TestClient  # noqa: E402
+
+from restsync.server import create_app  # noqa: E402
+from restsync.service import Service, ServiceSettings  # noqa: E402
+
+from .api import HelpApi  # noqa: E402
+
+# Real time: the sync runs on its own thread; this only bounds how long a broken test hangs.
+WAIT_LIMIT_S = 60
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    return tmp_path / "data"
+
+
+@pytest.fixture
+def settings(data_dir: Path) -> ServiceSettings:
+    return ServiceSettings(data_dir=data_dir, allow_private=True, scheduler=False,
+                           env={"RESTSYNC_SECRET_KEY": ""})
+
+
+@pytest.fixture
+def service(settings: ServiceSettings) -> Iterator[Service]:
+    service = Service.open(settings)
+    yield service
+    service.close()
+
+
+@pytest.fixture
+def help_api(serve: Callable) -> HelpApi:
+    return serve(HelpApi())
+
+
+@pytest.fixture
+def app_client(settings: ServiceSettings) -> Iterator[tuple[TestClient, str]]:
+    app = create_app(settings)
+    _, token = app.state.service.tokens.create("admin")
+    with TestClient(app) as client:
+        yield client, token
+
+
+@pytest.fixture
+def client(app_client: tuple[TestClient, str]) -> TestClient:
+    test_client, token = app_client
+    test_client.headers["Authorization"] = f"Bearer {token}"
+    return test_client
+
+
+class LiveServer:
+    """uvicorn serving an app on 127.0.0.1 (a free port) in a thread."""
+
+    def __init__(self, app: Any):
+        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="on"))
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def __enter__(self) -> "LiveServer":
+        self.thread.start()
+        deadline = time.monotonic() + WAIT_LIMIT_S
+        while not self.server.started:
+            if time.monotonic() > deadline or not self.thread.is_alive():
+                raise RuntimeError("uvicorn did not start")
+            threading.Event().wait(0.01)
+        return self
+
+    @property
+    def url(self) -> str:
+        host, port = self.server.servers[0].sockets[0].getsockname()[:2]
+        return f"http://{host}:{port}"
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=WAIT_LIMIT_S)
+
+
+@pytest.fixture
+def live() -> Callable[[Any], LiveServer]:
+    return LiveServer
+
+
+def wait_for_idle(service: Service, connector_id: str) -> dict[str, Any]:
+    """The connector's last run, once none is queued or running."""
+    assert service.syncs.wait_idle(connector_id, timeout=WAIT_LIMIT_S), "the sync did not finish"
+    return service.syncs.last_run(connector_id)
