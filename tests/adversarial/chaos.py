@@ -33,6 +33,11 @@ class Chaos:
     reorder_rate: float = 0.0  # chance, per answer, that two neighbours swap places
     total_lie: int = 0  # stated total = true total + total_lie (negative: under-counts)
     faults: tuple[str, ...] = FAULTS
+    # Real time, unlike every other fault: these answers (1-based arrival numbers; all when
+    # `stall_always`) come only after `stall_s` seconds, past a short client deadline.
+    stall_answers: tuple[int, ...] = ()
+    stall_always: bool = False
+    stall_s: float = 0.0
 
 
 def item(number: int) -> dict[str, Any]:
@@ -64,6 +69,11 @@ class ChaosApi(ApiServer):
     # -- the API -----------------------------------------------------------------------------------
 
     def handle(self, request: RecordedRequest) -> Reply:
+        with self._state:
+            arrival = len(self.requests)
+        if self._chaos.stall_always or arrival in self._chaos.stall_answers:
+            self.fired.append("stall")
+            threading.Event().wait(self._chaos.stall_s)  # the server is slow: the client's deadline must end it
         with self._state:
             if self._answers:
                 self._shift()

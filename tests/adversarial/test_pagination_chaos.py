@@ -11,6 +11,7 @@ Never "complete" with an item missing. The fake clock makes every wait free.
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from dataclasses import dataclass
 
@@ -34,10 +35,10 @@ class Outcome:
     reason: str | None
 
 
-def walk(serve, style: str, chaos: Chaos, seed: int) -> Outcome:
+def walk(serve, style: str, chaos: Chaos, seed: int, **config) -> Outcome:
     clock = FakeClock()
     server = serve(ChaosApi(COUNT, chaos, seed=seed, now=clock.time))
-    connector = connect(config_for(style, server), clock)
+    connector = connect({**config_for(style, server), **config}, clock)
     seen: list[str] = []
     try:
         for batch in connector.load_from_state():
@@ -106,3 +107,20 @@ def test_lying_totals_lose_nothing(serve, figures, style, lie, seed):
     outcome = walk(serve, style, Chaos(fault_rate=0.1, total_lie=lie), seed)
     record(figures, "lying totals: lost/duplicated", style, outcome)
     assert_honest(outcome, seed, style)
+
+
+@pytest.mark.parametrize("style", STYLES)
+def test_a_stalled_page_past_the_deadline_is_retried_and_nothing_lost(serve, figures, style):
+    """Real time: page 2 answers after 0.6 s, the deadline is 0.2 s; the retry gets it."""
+    started = time.monotonic()
+    outcome = walk(serve, style, Chaos(fault_rate=0.0, stall_answers=(2,), stall_s=0.6), 0, timeout=0.2)
+    record(figures, "stalls past the deadline: lost/duplicated", style, outcome)
+    assert outcome.status == "complete" and outcome.lost == 0 and outcome.duplicated == 0, outcome
+    assert time.monotonic() - started < 5
+
+
+def test_a_source_that_always_stalls_fails_soon_naming_the_request(serve):
+    started = time.monotonic()
+    outcome = walk(serve, "page", Chaos(fault_rate=0.0, stall_always=True, stall_s=1.0), 0, timeout=0.2)
+    assert outcome.status == "failed" and "0.2 s" in outcome.reason, outcome
+    assert time.monotonic() - started < 3  # two timeouts, not a hang
