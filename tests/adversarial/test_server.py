@@ -240,3 +240,43 @@ def test_a_server_killed_mid_sync_resumes_to_the_same_knowledge_base(tmp_path, s
         figures.add("server: kill -9 mid-sync, differing KBs / runs", runs=1, differing=int(bool(diffs)))
         assert statuses[0] == "resume:success" and "interrupted" in statuses[-1], statuses
         assert not diffs, f"killed on page {page}: differs in {diffs}"
+
+
+# -- path traversal into the server's files ------------------------------------------------------
+
+TRAVERSALS = [
+    "../app.py", "..%2fapp.py", "%2e%2e/app.py", "%2e%2e%2fapp.py", "..%5capp.py", "....//app.py",
+    "../../../../../../etc/passwd", "%2e%2e%2f%2e%2e%2f%2e%2e%2f%2e%2e%2f%2e%2e%2fetc%2fpasswd",
+    "..%252fapp.py", "/etc/passwd", "%2fetc%2fpasswd", "app.css/../../router.py", "vendor/../../router.py",
+    "app.css%00.js", "..", ".", "",
+]
+
+
+def test_no_path_reaches_a_file_outside_the_ui_static_folder(settings, figures):
+    app = create_app(settings)
+    _, token = app.state.service.tokens.create("admin")
+    leaked = []
+    with TestClient(app) as client:
+        assert client.get("/ui/static/app.css").status_code == 200  # the route serves: the test can fail
+        for trick in TRAVERSALS:
+            for prefix in ("/ui/static/", "/ui/static//", "/api/v1/datasets/"):
+                response = client.get(prefix + trick, headers={"Authorization": f"Bearer {token}"})
+                text = response.text
+                if response.status_code >= 500 or "def create_app" in text or "def _static_file" in text \
+                        or "root:" in text:
+                    leaked.append((prefix + trick, response.status_code))
+    figures.add("server: traversal paths tried / leaked", tried=len(TRAVERSALS) * 3, leaked=len(leaked))
+    assert not leaked, leaked
+
+
+def test_a_data_dir_that_is_a_file_is_a_named_error(tmp_path, capsys):
+    from restsync.cli.main import main as cli
+
+    not_a_dir = tmp_path / "passwd"
+    not_a_dir.write_text("root:x:0:0:TOPSECRET-LINE:/root:/bin/bash\n")
+    for argv in (["token", "create", "--data-dir", str(not_a_dir)], ["token", "list", "--data-dir", str(not_a_dir)]):
+        status = cli(argv)
+        out, err = capsys.readouterr()
+        assert status != 0 and "Traceback" not in err and "internal error" not in err, (argv, err)
+        assert "TOPSECRET" not in out + err
+    assert not_a_dir.read_text().startswith("root:x")
