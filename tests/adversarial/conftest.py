@@ -52,7 +52,9 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    if FULL:
+    if FULL:  # thousands of examples a test: the suite-wide per-test timeout does not fit
+        for item in items:
+            item.add_marker(pytest.mark.timeout(3600))
         return
     skip = pytest.mark.skip(reason="long form: set RESTSYNC_ADVERSARIAL=full")
     for item in items:
