@@ -49,7 +49,7 @@ def literal_tricks(port: int) -> list[str]:
         f"http://100.64.0.1:{port}/",  # CGNAT
         f"http://10.0.0.1:{port}/", f"http://192.168.1.1:{port}/", f"http://172.16.0.1:{port}/",
         f"http://[fc00::1]:{port}/", f"http://[::ffff:169.254.169.254]:{port}/", f"http://224.0.0.1:{port}/",
-        f"file:///etc/passwd", f"gopher://127.0.0.1:{port}/", f"ftp://127.0.0.1:{port}/",
+        "file:///etc/passwd", f"gopher://127.0.0.1:{port}/", f"ftp://127.0.0.1:{port}/",
     ]
 
 
