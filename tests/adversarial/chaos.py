@@ -99,7 +99,8 @@ class ChaosApi(ApiServer):
         if style == "cursor":
             # Keyset cursor (the id of the last item sent): stable under inserts and deletes.
             after = request.param("cursor")
-            rest = self.items if not after else [e for e in self.items if e["id"] < _int(after, 0, 0, 10**9)]
+            by_key = sorted(self.items, key=lambda e: -e["id"])  # a keyset API orders by its key
+            rest = by_key if not after else [e for e in by_key if e["id"] < _int(after, 0, 0, 10**9)]
             chunk = rest[:size]
             more = len(rest) > size
             return Reply(json={"data": [dict(e) for e in chunk],
