@@ -123,10 +123,12 @@ def test_full_sync_of_a_shifting_feed_deletes_nothing_that_still_exists(serve, k
     assert kept.prune.refused_reason.startswith("the collection changed while it was listed (total changed from")
     assert any(warning.startswith("the collection changed while it was listed") for warning in kept.warnings)
 
-    # Once the feed is quiet again, a full sync prunes what is really gone.
+    # Once the feed is quiet again, two full syncs in a row that miss it prune what is really gone.
     server.changing = False
     quiet = sync_source(kb, SOURCE, config, full=True, allow_private=True, clock=FakeClock())
-    assert quiet.status == "success" and quiet.counts.deleted == 1
+    assert quiet.status == "success" and (quiet.counts.deleted, quiet.prune.marked_missing) == (0, 1)
+    again = sync_source(kb, SOURCE, config, full=True, allow_private=True, clock=FakeClock())
+    assert again.status == "success" and again.counts.deleted == 1
 
 
 def test_force_prune_deletes_after_a_shifting_listing(serve, kb):
