@@ -7,6 +7,7 @@ embedding quality (that is test_kb_quality.py, with the real model).
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 
 import numpy as np
@@ -206,3 +207,42 @@ def test_replaced_vectors_are_released(kb):
     matrix = np.asarray(kb._store.vectors.matrix())
     live_rows = int((np.abs(matrix).sum(axis=1) > 0).sum())
     assert live_rows == kb.count_chunks()
+
+
+def test_a_confirmed_prune_deletes_only_what_two_listings_in_a_row_missed(kb):
+    kb.upsert_documents("src", [doc(str(n), f"text {n}") for n in range(6)], run_id=kb.start_run("src", "full"))
+    second = kb.start_run("src", "full")
+    kb.upsert_documents("src", [doc(str(n), f"text {n}") for n in range(4)], run_id=second)  # 4, 5 unseen
+    first_miss = kb.prune_unseen("src", second, confirm=True)
+    assert (first_miss.deleted, first_miss.marked, first_miss.refused) == (0, 2, None)
+    assert kb.count_documents("src") == 6
+    assert kb.prune_unseen("src", second, confirm=True).deleted == 0  # the same listing again confirms nothing
+    third = kb.start_run("src", "full")
+    # 4 is listed again (it had only moved): its mark goes; 3 is missed for the first time.
+    kb.upsert_documents("src", [doc(str(n), f"text {n}") for n in (0, 1, 2, 4)], run_id=third)
+    confirmed = kb.prune_unseen("src", third, confirm=True)
+    assert (confirmed.deleted, confirmed.marked) == (1, 1)
+    assert kb.get_document("5", source="src") is None and kb.get_document("4", source="src") is not None
+    assert kb.get_document("3", source="src") is not None
+    fourth = kb.start_run("src", "full")
+    kb.upsert_documents("src", [doc(str(n), f"text {n}") for n in (0, 1, 2, 3)], run_id=fourth)
+    assert kb.prune_unseen("src", fourth, confirm=True).deleted == 0  # 3 was seen again; 4 newly missed
+    forced = kb.prune_unseen("src", fourth, confirm=True, force=True)
+    assert forced.deleted == 1 and kb.count_documents("src") == 4
+
+
+def test_a_knowledge_base_without_missing_marks_gets_the_column_on_open(tmp_path, embedder):
+    path = tmp_path / "old"
+    base = KnowledgeBase.open(path, embedder=embedder, clock=FakeClock())
+    base.upsert_documents("src", [doc("a", "text a"), doc("b", "text b")], run_id=base.start_run("src", "full"))
+    base.close()
+    with sqlite3.connect(path / "kb.sqlite") as conn:  # as a knowledge base from before the column
+        conn.execute("ALTER TABLE documents DROP COLUMN missing_since_run")
+    base = KnowledgeBase.open(path, embedder=embedder, clock=FakeClock())
+    try:
+        run = base.start_run("src", "full")
+        base.upsert_documents("src", [doc("a", "text a")], run_id=run)
+        assert base.prune_unseen("src", run, confirm=True).marked == 1
+        assert base.count_documents("src") == 2
+    finally:
+        base.close()

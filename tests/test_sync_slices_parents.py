@@ -88,14 +88,15 @@ def test_a_parent_whose_children_fail_keeps_its_documents_and_the_watermark(serv
     second = run(kb, "issues", repos_config(server), full=True)
 
     assert second.status == "partial"
-    assert second.counts.deleted == 1  # widgets issue 12; the 6 gadgets issues stay
-    assert kb.count_documents("issues") == 21
+    # widgets issue 12 is marked missing (a second full listing deletes it); the 6 gadgets issues stay
+    assert (second.counts.deleted, second.prune.marked_missing) == (0, 1)
+    assert kb.count_documents("issues") == 22
     assert second.watermark == watermark == kb.get_state("issues", WATERMARK_KEY)
     assert any("gadgets" in w or "parent 101" in w for w in second.warnings)
 
     server.gone = set()
     third = run(kb, "issues", repos_config(server), full=True)
-    assert (third.status, third.counts.deleted, kb.count_documents("issues")) == ("success", 0, 21)
+    assert (third.status, third.counts.deleted, kb.count_documents("issues")) == ("success", 1, 21)
 
 
 def test_a_vanished_parent_takes_its_children_with_it(serve, kb):
@@ -103,6 +104,8 @@ def test_a_vanished_parent_takes_its_children_with_it(serve, kb):
     run(kb, "issues", repos_config(server))
 
     server.repos = [repo for repo in server.repos if repo["name"] != "gizmos"]
+    first_miss = run(kb, "issues", repos_config(server), full=True)
+    assert (first_miss.status, first_miss.prune.marked_missing, kb.count_documents("issues")) == ("success", 4, 22)
     result = run(kb, "issues", repos_config(server), full=True)
 
     assert (result.status, result.counts.deleted, kb.count_documents("issues")) == ("success", 4, 18)
@@ -155,5 +158,8 @@ def test_a_resumed_listing_still_keeps_a_parent_whose_children_failed_before_the
     resumed = run(kb, "issues", repos_config(server), full=True)
 
     assert resumed.resumed and resumed.status == "partial"
-    assert resumed.counts.deleted == 1  # widgets issue 12; gadgets' 6 issues are kept
+    # widgets issue 12 is marked missing, gadgets' 6 issues are kept (not marked)
+    assert (resumed.counts.deleted, resumed.prune.marked_missing) == (0, 1)
+    again = run(kb, "issues", repos_config(server), full=True)
+    assert (again.status, again.counts.deleted) == ("partial", 1)  # gadgets still cannot be listed
     assert kb.count_documents("issues") == 24

@@ -123,10 +123,12 @@ def test_full_sync_of_a_shifting_feed_deletes_nothing_that_still_exists(serve, k
     assert kept.prune.refused_reason.startswith("the collection changed while it was listed (total changed from")
     assert any(warning.startswith("the collection changed while it was listed") for warning in kept.warnings)
 
-    # Once the feed is quiet again, a full sync prunes what is really gone.
+    # Once the feed is quiet again, two full syncs in a row that miss it prune what is really gone.
     server.changing = False
     quiet = sync_source(kb, SOURCE, config, full=True, allow_private=True, clock=FakeClock())
-    assert quiet.status == "success" and quiet.counts.deleted == 1
+    assert quiet.status == "success" and (quiet.counts.deleted, quiet.prune.marked_missing) == (0, 1)
+    again = sync_source(kb, SOURCE, config, full=True, allow_private=True, clock=FakeClock())
+    assert again.status == "success" and again.counts.deleted == 1
 
 
 def test_force_prune_deletes_after_a_shifting_listing(serve, kb):
@@ -151,3 +153,23 @@ def test_auto_detected_pages_of_a_shifting_feed_lose_nothing(serve, clock, seed)
     report = connector.report
     assert report.shifted
     assert server.survivors - listed_ids(docs) == set() or report.truncated
+
+
+@pytest.mark.parametrize("seed", range(2))
+def test_a_first_sync_that_shifted_with_no_total_to_check_is_partial(serve, kb, seed):
+    # Without a total the walk sees items listed twice (additions) but could not see a deletion
+    # that happened at the same time: the listing is not proven whole, even with nothing stored.
+    server = serve(ShiftingFeedServer(100, seed=seed, max_inserts=3, totals=False))
+    config = feed_config(server, "page")
+    del config["pagination_config"]["total_path"]
+    result = sync_source(kb, SOURCE, config, allow_private=True, clock=FakeClock())
+    assert result.status == "partial"
+    assert result.partial_reason.startswith("the collection changed while it was listed")
+    assert "no total" in result.partial_reason and result.to_dict()["partial_reason"] == result.partial_reason
+
+
+def test_a_first_sync_whose_shift_a_total_recovered_is_success(serve, kb):
+    server = serve(ShiftingFeedServer(100, seed=0, max_inserts=3))
+    result = sync_source(kb, SOURCE, feed_config(server, "offset"), allow_private=True, clock=FakeClock())
+    assert result.warnings and result.status == "success" and result.partial_reason is None
+    assert server.survivors <= {int(doc.title.split()[1]) for doc in kb.list_documents(source=SOURCE, limit=500)[0]}

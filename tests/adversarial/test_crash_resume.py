@@ -1,10 +1,11 @@
 """kill -9 at seeded points of a sync, then resume: the knowledge base ends exactly as an
 uninterrupted run leaves it (documents, chunks, vectors row for row, sync state, search results).
 
-Two syncs per scenario: a first full sync of 60 items, then a full re-sync after the API deleted
-8, changed 5 and added 6 (so the second prunes). The child process is killed at the n-th call of
-one stage (see crash_child.py) in one of the two syncs, n drawn from the seed; the same sync is then
-run again, to completion, and the next one after it.
+Three syncs per scenario: a first full sync of 60 items, a full re-sync after the API deleted 8,
+changed 5 and added 6 (it marks the 8 missing), and one more full sync, which prunes them (a
+document is deleted only when two full listings in a row missed it). The child process is killed
+at the n-th call of one stage (see crash_child.py) in one of the syncs, n drawn from the seed; the
+same sync is then run again, to completion, and the next ones after it.
 """
 
 from __future__ import annotations
@@ -28,10 +29,11 @@ from .conftest import seeds
 
 CHILD = Path(__file__).with_name("crash_child.py")
 COUNT = 60
-# Stage -> highest call number worth drawing in sync 1 and in sync 2 (beyond it the run finishes):
-# sync 1 stores 60 documents in 12 batches of 5; sync 2 re-embeds only the 11 changed or new ones.
-POINTS = {"fetch": (7, 7), "chunking": (60, 11), "embedding": (12, 3), "commit": (12, 3),
-          "checkpoint": (7, 7), "prune": (0, 1), "pruned": (0, 1)}
+# Stage -> highest call number worth drawing in syncs 1, 2 and 3 (beyond it the run finishes):
+# sync 1 stores 60 documents in 12 batches of 5; sync 2 re-embeds only the 11 changed or new ones;
+# sync 3 embeds nothing and deletes the 8 documents sync 2 marked missing.
+POINTS = {"fetch": (7, 7, 7), "chunking": (60, 11, 0), "embedding": (12, 3, 0), "commit": (12, 3, 0),
+          "checkpoint": (7, 7, 7), "prune": (0, 0, 1), "pruned": (0, 0, 1)}
 QUERIES = ["Body of item 17", "Item 42", "item changed"]
 
 
@@ -99,13 +101,13 @@ def two_syncs(tmp: Path, name: str, *, kill: tuple[int, str, int] | None) -> tup
     config = source_config(server)
     killed = 0
     try:
-        for phase in (1, 2):
+        for phase in (1, 2, 3):
             if phase == 2:
                 change_the_api(server)
             if kill and kill[0] == phase:
-                code = run_child(tmp, directory, config, full=phase == 2, point=kill[1], after=kill[2])
+                code = run_child(tmp, directory, config, full=phase > 1, point=kill[1], after=kill[2])
                 killed += code == -signal.SIGKILL
-            run_child(tmp, directory, config, full=phase == 2)
+            run_child(tmp, directory, config, full=phase > 1)
         return snapshot(directory), killed
     finally:
         server.stop()
@@ -127,7 +129,7 @@ def differences(expected: dict, actual: dict) -> list[str]:
 @pytest.mark.parametrize("seed", seeds(1, 6))
 def test_kill_9_then_resume_equals_an_uninterrupted_run(tmp_path, reference, figures, point, seed):
     rng = random.Random(f"{seed}:{point}")
-    phase = 2 if point in ("prune", "pruned") else rng.choice((1, 2))
+    phase = 3 if point in ("prune", "pruned") else rng.choice((1, 2))
     after = rng.randint(1, POINTS[point][phase - 1])
     state, killed = two_syncs(tmp_path, "kb", kill=(phase, point, after))
     diffs = differences(reference, state)

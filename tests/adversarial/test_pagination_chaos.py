@@ -70,8 +70,9 @@ def record(figures, figure: str, style: str, outcome: Outcome) -> None:
         figures.add(figure, lost=outcome.lost, duplicated=outcome.duplicated)
 
 
-# Known defect (see test_sync_chaos.py): with no total to compare, a deletion that pulls an unread
-# item onto a page already read leaves no trace. Such runs are counted and reported as xfailed.
+# A limit of one listing: with no total to compare, a deletion that pulls an unread item onto a page
+# already read leaves no trace. Such runs are counted and reported as xfailed. A sync does not
+# prune on one such listing (see test_sync_chaos.py).
 NO_TOTAL = ("next_url", "link_header", "auto")
 
 

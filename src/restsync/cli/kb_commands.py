@@ -139,6 +139,11 @@ def _print_sync_summary(result: SyncResult) -> None:
     elif result.status == PARTIAL and result.prune.refused_reason:
         print(f"restsync: kept {result.prune.would_delete} vanished documents: {result.prune.refused_reason} "
               "(--force-prune deletes them)", file=sys.stderr)
+    if result.status == PARTIAL and result.partial_reason:
+        print(f"restsync: PARTIAL: {result.partial_reason}; watermark not advanced", file=sys.stderr)
+    if result.prune.marked_missing:
+        print(f"restsync: {result.prune.marked_missing} documents not listed this time are kept until the next "
+              "full sync misses them too (--force-prune deletes them now)", file=sys.stderr)
 
 
 # -- search ----------------------------------------------------------------------------------------

@@ -269,6 +269,8 @@ class ParentWalk:
             report.dropped_items += child.dropped_items
             report.duplicates_skipped += child.duplicates_skipped
             report.shifts.extend(f"parent {key}: {note}" for note in child.shifts)
+            if child.skip_risk and not report.skip_risk:
+                report.skip_risk = f"parent {key}: {child.skip_risk}"
             for warning in child.warnings:
                 report.warn(f"children: {warning}")
             for warning in mapper.warnings():

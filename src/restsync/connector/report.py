@@ -23,6 +23,10 @@ class WalkReport:
     # How the collection visibly changed while it was listed (a total that moved, items listed
     # twice). A listing with shifts may be complete, but it is no basis for deleting anything.
     shifts: list[str] = field(default_factory=list)
+    # Set when the listing shifted and nothing proved it whole again: no total to check it against,
+    # so an item pulled back by a deletion may have been passed over unseen. (A total that moved
+    # makes a positional walk step back and fetch again: such shifts are recovered.)
+    skip_risk: str | None = None
     duplicates_skipped: int = 0  # items dropped because a previous page already held them
     elapsed_s: float = 0.0
     expected_items: int | None = None  # the API's own total, when it gives one (progress percentages)
@@ -65,6 +69,7 @@ class WalkReport:
             "end_reason": self.end_reason,
             "shifted": self.shifted,
             "shifts": list(self.shifts),
+            "skip_risk": self.skip_risk,
             "duplicates_skipped": self.duplicates_skipped,
             "elapsed_s": round(self.elapsed_s, 3),
             "warnings": list(self.warnings),

@@ -154,6 +154,7 @@ def _merge(total: WalkReport, part: WalkReport) -> None:
     total.filtered_out += part.filtered_out
     total.duplicates_skipped += part.duplicates_skipped
     total.shifts.extend(part.shifts)
+    total.skip_risk = total.skip_risk or part.skip_risk
     for warning in part.warnings:
         total.warn(warning)
     if part.truncated and part.truncation_reason and not part.truncation_reason.startswith("max_pages"):

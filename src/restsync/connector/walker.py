@@ -335,6 +335,11 @@ class PageWalker:
         else:
             report.complete = True
             report.end_reason = self._end_reason or paginator.end_reason
+            if report.shifts and paginator.total is None:
+                report.skip_risk = (
+                    f"the collection changed while it was listed ({report.shifts[0]}) and the API states no "
+                    "total to check the listing against: items moved by a deletion may have been passed over"
+                )
         if report.dropped_items:
             report.warn(f"{report.dropped_items} array entries were not JSON objects and were skipped")
         if report.shifts:

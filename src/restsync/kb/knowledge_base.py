@@ -255,10 +255,12 @@ class KnowledgeBase:
         return records, texts, vectors
 
     def prune_unseen(self, source: str, run_id: int, *, max_share: float = 0.5, force: bool = False,
-                     keep: Mapping[str, Sequence[Any]] | None = None) -> PruneResult:
+                     keep: Mapping[str, Sequence[Any]] | None = None, confirm: bool = False) -> PruneResult:
         """Delete the source's documents that run `run_id` did not see, unless they are more
         than `max_share` of it (a broken listing must not wipe a source) and not `force`.
-        `keep` (metadata key -> values) spares documents of collections that were not fully listed."""
+        `keep` (metadata key -> values) spares documents of collections that were not fully listed.
+        `confirm` (and not `force`): delete only documents an earlier listing already marked missing;
+        mark the other unseen ones, so that one listing that passed over a moved item deletes nothing."""
         keep = {key: [as_text(value) for value in values] for key, values in (keep or {}).items()}
         unseen, total = self._store.count_unseen(source, run_id, keep)
         if not unseen:
@@ -270,9 +272,17 @@ class KnowledgeBase:
                 "force the prune to delete them anyway"
             )
             return PruneResult(deleted=0, refused=reason, would_delete=unseen)
+        marked_only = confirm and not force
+        marked = 0
+        if marked_only:
+            confirmed, _ = self._store.count_unseen(source, run_id, keep, marked=True)
+            marked = self._store.mark_missing(source, run_id, keep)
+            if not confirmed:
+                return PruneResult(deleted=0, refused=None, would_delete=0, marked=marked)
         if self._index.mirrors_writes:
-            self._index.delete(source, self._store.unseen_ids(source, run_id, keep))
-        return PruneResult(deleted=self._store.delete_unseen(source, run_id, keep), refused=None, would_delete=unseen)
+            self._index.delete(source, self._store.unseen_ids(source, run_id, keep, marked=marked_only))
+        deleted = self._store.delete_unseen(source, run_id, keep, marked=marked_only)
+        return PruneResult(deleted=deleted, refused=None, would_delete=deleted, marked=marked)
 
     def list_documents(
         self, *, source: str | None = None, offset: int = 0, limit: int = 30,

@@ -47,6 +47,7 @@ class PruneResult:
     deleted: int
     refused: str | None
     would_delete: int
+    marked: int = 0  # unseen documents kept until a second listing misses them too (newly marked)
 
 
 @dataclass(frozen=True, slots=True)

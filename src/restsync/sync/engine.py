@@ -5,7 +5,9 @@ The order of effects is what makes a run safe to kill at any point:
    run never skips a page whose documents were not stored;
 2. deletions happen only after a full listing that ended without error or truncation, during
    which the collection did not visibly shift (unless forced), and never beyond the allowed share
-   of the source unless forced;
+   of the source unless forced; a document is deleted only when two such listings in a row missed
+   it (unless forced), because one listing of a collection changing underneath it can pass over an
+   item without any trace (a deletion pulls it onto a page already read);
 3. the watermark moves only when the run completes, to the newest `updated_at` it saw, never
    to the wall clock, so an item updated while the run was walking is picked up next time.
 """
@@ -142,7 +144,13 @@ class SourceSync:
                     self._prune(listing, keep)
                 else:
                     result.prune = PruneOutcome(refused_reason="incremental run: vanished items are found by a full sync")
-                if keep:  # some children were not listed: their window must be asked for again
+                skip_risk = getattr(report, "skip_risk", None)
+                if skip_risk:
+                    # Items may be missing although the listing ended cleanly: the next run must
+                    # ask for this window again (a full listing when there is no watermark yet).
+                    result.status = PARTIAL
+                    result.partial_reason = skip_risk
+                elif keep:  # some children were not listed: their window must be asked for again
                     result.status = PARTIAL
                 else:
                     result.watermark = newer(watermark, parse_instant(listing.newest_seen))
@@ -236,12 +244,12 @@ class SourceSync:
         options, result = self._options, self.result
         outcome = self._kb.prune_unseen(
             self._source, listing.listing_id, max_share=options.max_prune_share, force=options.force_prune,
-            **({"keep": keep} if keep else {}),
+            confirm=True, **({"keep": keep} if keep else {}),
         )
         result.counts.deleted += outcome.deleted
         result.prune = PruneOutcome(
             attempted=True, deleted=outcome.deleted, would_delete=outcome.would_delete,
-            refused_reason=outcome.refused,
+            refused_reason=outcome.refused, marked_missing=outcome.marked,
         )
         if outcome.refused:
             result.status = PARTIAL

@@ -49,6 +49,8 @@ class PruneOutcome:
     deleted: int = 0
     would_delete: int = 0
     refused_reason: str | None = None
+    # Unseen for the first time: kept until a second complete full listing misses them too.
+    marked_missing: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -67,6 +69,7 @@ class SyncResult:
     resumed: bool = False  # continued a listing an earlier, interrupted run began
     pages: int = 0
     truncation_reason: str | None = None
+    partial_reason: str | None = None  # why a completed listing may still lack items (status partial)
     error: str | None = None
     warnings: list[str] = field(default_factory=list)
     elapsed_s: float = 0.0
@@ -92,6 +95,7 @@ class SyncResult:
             "window_start": self.window_start,
             "prune": self.prune.to_dict(),
             "truncation_reason": self.truncation_reason,
+            "partial_reason": self.partial_reason,
             "error": self.error,
             "warnings": list(self.warnings),
             "elapsed_s": round(self.elapsed_s, 3),

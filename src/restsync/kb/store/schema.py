@@ -41,6 +41,9 @@ documents = Table(
     Column("updated_at", String(40)),
     Column("content_hash", String(32), nullable=False),
     Column("last_seen_run", Integer),
+    # The full listing that first missed this document (NULL: seen by the latest run that listed
+    # it). A sync deletes a document only when a second complete listing misses it too.
+    Column("missing_since_run", Integer),
     UniqueConstraint("source", "doc_id", name="uq_documents_source_doc"),
     Index("ix_documents_seen", "source", "last_seen_run"),
 )
@@ -113,3 +116,7 @@ FTS_DDL = [
 
 # Knowledge bases created before an index existed get it on open.
 UPGRADE_DDL = [f"CREATE INDEX IF NOT EXISTS {CHUNK_MAP_INDEX} ON chunks (doc_key, vec_row)"]
+
+# Columns added after knowledge bases were first created: (table, column, SQL type), added on open
+# when missing (SQLite has no ADD COLUMN IF NOT EXISTS).
+UPGRADE_COLUMNS = [("documents", "missing_since_run", "INTEGER")]

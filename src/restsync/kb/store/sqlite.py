@@ -54,6 +54,7 @@ class SqliteStore:
                     schema.metadata.create_all(conn)
                     for statement in [*schema.FTS_DDL, *schema.UPGRADE_DDL]:
                         conn.exec_driver_sql(statement)
+                    _add_missing_columns(conn)
             dimension = self._probe()
         except BaseException:
             self._engine.dispose()
@@ -219,7 +220,7 @@ class SqliteStore:
                 conn.execute(
                     update(schema.documents)
                     .where(documents.source == source, documents.doc_id.in_(list(unchanged_ids[start : start + _BATCH])))
-                    .values(last_seen_run=run_id)
+                    .values(last_seen_run=run_id, missing_since_run=None)
                 )
             if not changed:
                 return
@@ -256,14 +257,24 @@ class SqliteStore:
                     conn.execute(insert(table), rows)
             self._release_rows_after_commit(conn, released)
 
-    def count_unseen(self, source: str, run_id: int, keep: Keep | None = None) -> tuple[int, int]:
+    def count_unseen(self, source: str, run_id: int, keep: Keep | None = None, *, marked: bool = False) -> tuple[int, int]:
         documents = schema.documents.c
-        unseen = case((and_(func.coalesce(documents.last_seen_run, -1) != run_id, *_not_kept(keep)), 1), else_=0)
+        unseen = case((and_(*_unseen(run_id, keep, marked)), 1), else_=0)
         with self._read() as conn:
             total, unseen_count = conn.execute(
                 select(func.count(), func.coalesce(func.sum(unseen), 0)).where(documents.source == source)
             ).one()
         return int(unseen_count), int(total)
+
+    def mark_missing(self, source: str, run_id: int, keep: Keep | None = None) -> int:
+        documents = schema.documents.c
+        with self._write() as conn:
+            marked = conn.execute(
+                update(schema.documents)
+                .where(documents.source == source, documents.missing_since_run.is_(None), *_unseen(run_id, keep))
+                .values(missing_since_run=run_id)
+            ).rowcount
+        return int(marked or 0)
 
     def export_records(self, after_key: int, limit: int) -> tuple[list[tuple[str, DocumentRecord]], int]:
         """Up to `limit` whole documents (source, record with chunks and vectors) with a key above
@@ -286,19 +297,15 @@ class SqliteStore:
             records[row.doc_key][1].chunks.append(ChunkRecord(row.ordinal, row.text, row.embed_hash, matrix[position]))
         return list(records.values()), keys[-1]
 
-    def unseen_ids(self, source: str, run_id: int, keep: Keep | None = None) -> list[str]:
+    def unseen_ids(self, source: str, run_id: int, keep: Keep | None = None, *, marked: bool = False) -> list[str]:
         documents = schema.documents.c
-        query = select(documents.doc_id).where(
-            documents.source == source, func.coalesce(documents.last_seen_run, -1) != run_id, *_not_kept(keep)
-        )
+        query = select(documents.doc_id).where(documents.source == source, *_unseen(run_id, keep, marked))
         with self._read() as conn:
             return list(conn.scalars(query))
 
-    def delete_unseen(self, source: str, run_id: int, keep: Keep | None = None) -> int:
+    def delete_unseen(self, source: str, run_id: int, keep: Keep | None = None, *, marked: bool = False) -> int:
         documents = schema.documents.c
-        unseen = select(documents.doc_key).where(
-            documents.source == source, func.coalesce(documents.last_seen_run, -1) != run_id, *_not_kept(keep)
-        )
+        unseen = select(documents.doc_key).where(documents.source == source, *_unseen(run_id, keep, marked))
         with self._write() as conn:
             deleted, released = self._delete_documents(conn, unseen)
             self._release_rows_after_commit(conn, released)
@@ -528,6 +535,23 @@ def _configure_connection(dbapi_connection: Any, _: Any, *, read_only: bool = Fa
 def _begin(conn: Connection) -> None:
     # Writers take the lock up front: no deadlock upgrading a read lock mid-transaction.
     conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("kb_write") else "BEGIN")
+
+
+def _add_missing_columns(conn: Connection) -> None:
+    for table, column, sql_type in schema.UPGRADE_COLUMNS:
+        present = {row[1] for row in conn.exec_driver_sql(f"PRAGMA table_info({table})")}
+        if column not in present:
+            conn.exec_driver_sql(f"ALTER TABLE {table} ADD COLUMN {column} {sql_type}")
+
+
+def _unseen(run_id: int, keep: Keep | None, marked: bool = False) -> list[Any]:
+    """Conditions selecting documents run `run_id` did not see (and a prune need not keep);
+    `marked`: only those an earlier complete listing already missed."""
+    documents = schema.documents.c
+    conditions = [func.coalesce(documents.last_seen_run, -1) != run_id, *_not_kept(keep)]
+    if marked:
+        conditions += [documents.missing_since_run.is_not(None), documents.missing_since_run != run_id]
+    return conditions
 
 
 def _not_kept(keep: Keep | None) -> list[Any]:
