@@ -71,6 +71,16 @@ def timed(command: list[str], env: dict) -> float:
     return time.perf_counter() - started
 
 
+def precompile() -> None:
+    """Write restsync's bytecode first, as installing a wheel does: an editable checkout run with
+    PYTHONDONTWRITEBYTECODE would otherwise compile every module in every measured process (about
+    half the start-up), which httpx and msgspec, installed with their bytecode, never pay."""
+    import restsync
+
+    package = Path(restsync.__file__).resolve().parent
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(package)], check=True, stdout=subprocess.DEVNULL)
+
+
 def count_lines(path: Path) -> int:
     with open(path, "rb") as handle:
         return sum(1 for _ in handle)
@@ -80,13 +90,26 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--repeats", type=int)
+    parser.add_argument("--only", help="comma-separated styles to run (page, offset, cursor)")
+    parser.add_argument("--latency", type=int, help="run only the scenarios at this latency (ms)")
+    parser.add_argument("--baseline-src", type=Path,
+                        help="another checkout's src/ folder: its `restsync fetch` runs in the same rounds, "
+                             "for before/after figures from one run")
     args = parser.parse_args()
     repeats = args.repeats or (2 if args.quick else 5)
-    scenarios = [s for s in SCENARIOS if not (args.quick and s[2] > 20_000)]
+    scenarios = [s for s in SCENARIOS if not (args.quick and s[2] > 20_000)
+                 and (not args.only or s[0] in args.only.split(","))
+                 and (args.latency is None or s[1] == args.latency)]
     env = {**os.environ, "RESTSYNC_ALLOW_PRIVATE": "1"}
+    precompile()
+    baseline = None
+    if args.baseline_src:
+        subprocess.run([sys.executable, "-m", "compileall", "-q", str(args.baseline_src / "restsync")], check=True,
+                       stdout=subprocess.DEVNULL)
+        baseline = {**env, "PYTHONPATH": str(args.baseline_src.resolve())}
     work = Path(tempfile.mkdtemp(prefix="restsync-bench-"))
     servers = {key: ApiProcess(key[1], key[0]) for key in {(s[1], s[2]) for s in scenarios}}
-    times: dict[tuple, dict[str, list[float]]] = {s: {"restsync": [], "bare": []} for s in scenarios}
+    times: dict[tuple, dict[str, list[float]]] = {s: {"restsync": [], "bare": [], "baseline": []} for s in scenarios}
     try:
         for round_ in range(repeats):
             for scenario in scenarios:
@@ -98,6 +121,11 @@ def main() -> None:
                 times[scenario]["restsync"].append(
                     timed([RESTSYNC, "fetch", str(config), "--out", str(out), "--quiet"], env))
                 assert count_lines(out) == items, (scenario, count_lines(out))
+                if baseline is not None:
+                    times[scenario]["baseline"].append(timed(
+                        [sys.executable, "-c", "import sys; from restsync.cli.main import main; sys.exit(main())",
+                         "fetch", str(config), "--out", str(out), "--quiet"], baseline))
+                    assert count_lines(out) == items, (scenario, "baseline", count_lines(out))
                 ids = work / "ids.txt"
                 times[scenario]["bare"].append(
                     timed([sys.executable, str(HERE / "bare_loop.py"), server.url, style, str(ids)], env))
@@ -121,6 +149,15 @@ def main() -> None:
         print(f"| {style}, {latency} ms, {items:,} items | {ours_rate:,.0f} | {items / bare:,.0f} | "
               f"{bare / ours:.2f} | {f'{rag:,}' if rag else '-'} | {f'{ours_rate / rag:.2f}x' if rag else '-'} | "
               f"{f'{dlt:,}' if dlt else '-'} | {f'{ours_rate / dlt:.2f}x' if dlt else '-'} |")
+    if baseline is not None:
+        print("\n| scenario | baseline docs/s | restsync docs/s | baseline time / restsync time |")
+        print("|---|---|---|---|")
+        for scenario in scenarios:
+            style, latency, items = scenario
+            before = statistics.median(times[scenario]["baseline"])
+            after = statistics.median(times[scenario]["restsync"])
+            print(f"| {style}, {latency} ms, {items:,} items | {items / before:,.0f} | {items / after:,.0f} | "
+                  f"{before / after:.2f}x |")
     print("\nfloors:")
     for style in ("page", "offset"):
         zero, twenty = medians.get((style, 0, 20_000)), medians.get((style, 20, 20_000))
