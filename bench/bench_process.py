@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -65,10 +66,20 @@ class ApiProcess:
         self.process.wait()
 
 
-def timed(command: list[str], env: dict) -> float:
+CPU: dict[str, list[float]] = {}  # "kind/scenario" -> CPU seconds (user + system) of each run
+
+
+def timed(command: list[str], env: dict, cpu_key: str | None = None) -> float:
+    """Wall seconds of one run; its CPU seconds (less disturbed by other work on a shared machine
+    than the wall clock) go to CPU[cpu_key]."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
-    return time.perf_counter() - started
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if cpu_key:
+        CPU.setdefault(cpu_key, []).append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
+    return wall
 
 
 def precompile() -> None:
@@ -119,16 +130,16 @@ def main() -> None:
                 config.write_text(json.dumps(ragflow_style_config(server.url, style, items)))
                 out = work / "out.jsonl"
                 times[scenario]["restsync"].append(
-                    timed([RESTSYNC, "fetch", str(config), "--out", str(out), "--quiet"], env))
+                    timed([RESTSYNC, "fetch", str(config), "--out", str(out), "--quiet"], env, f"restsync/{scenario}"))
                 assert count_lines(out) == items, (scenario, count_lines(out))
                 if baseline is not None:
                     times[scenario]["baseline"].append(timed(
                         [sys.executable, "-c", "import sys; from restsync.cli.main import main; sys.exit(main())",
-                         "fetch", str(config), "--out", str(out), "--quiet"], baseline))
+                         "fetch", str(config), "--out", str(out), "--quiet"], baseline, f"baseline/{scenario}"))
                     assert count_lines(out) == items, (scenario, "baseline", count_lines(out))
                 ids = work / "ids.txt"
                 times[scenario]["bare"].append(
-                    timed([sys.executable, str(HERE / "bare_loop.py"), server.url, style, str(ids)], env))
+                    timed([sys.executable, str(HERE / "bare_loop.py"), server.url, style, str(ids)], env, f"bare/{scenario}"))
                 assert count_lines(ids) == items
             print(f"round {round_ + 1}/{repeats} done", file=sys.stderr, flush=True)
     finally:
@@ -158,6 +169,11 @@ def main() -> None:
             after = statistics.median(times[scenario]["restsync"])
             print(f"| {style}, {latency} ms, {items:,} items | {items / before:,.0f} | {items / after:,.0f} | "
                   f"{before / after:.2f}x |")
+    print("\nCPU seconds per run (user + system, median): restsync | bare loop" + (" | baseline" if baseline else ""))
+    for scenario in scenarios:
+        cells = [f"{statistics.median(CPU[f'{kind}/{scenario}']):.3f}" for kind in ("restsync", "bare", "baseline")
+                 if f"{kind}/{scenario}" in CPU]
+        print(f"  {scenario[0]}, {scenario[1]} ms, {scenario[2]:,} items: " + " | ".join(cells))
     print("\nfloors:")
     for style in ("page", "offset"):
         zero, twenty = medians.get((style, 0, 20_000)), medians.get((style, 20, 20_000))
