@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/bench_process.py             # the table, 5 interleaved runs (~4 minutes)
     .venv/bin/python bench/bench_process.py --quick     # 2 runs, no 200k row
+    .venv/bin/python bench/bench_process.py --latency 0 --only page --baseline-src OTHER/src   # before/after
 
 The mock (bench/apiserver.py --no-totals, its own process) states no total anywhere, and the
 configs carry their page size in the URL's query, as RAGFlow configs do: restsync must find the
@@ -9,7 +10,7 @@ end of the data from the pages themselves. Each run is a fresh process (interpre
 the walk, mapping with HTML stripping, JSON lines written): `restsync fetch CONFIG --out FILE`,
 and beside it, on the same server in the same round, `bench/bare_loop.py` (httpx + the fastest JSON
 parser installed + ids written, nothing mapped). Runs of every scenario alternate; the table shows
-medians. The RAGFlow and dlt figures are the ones measured on this kind of machine for the issue
+medians, and each run's CPU seconds (user + system) are printed too. The RAGFlow and dlt figures are the ones measured on this kind of machine for the issue
 that set these floors (same mock semantics), not measured here.
 """
 
