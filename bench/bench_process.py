@@ -10,8 +10,9 @@ end of the data from the pages themselves. Each run is a fresh process (interpre
 the walk, mapping with HTML stripping, JSON lines written): `restsync fetch CONFIG --out FILE`,
 and beside it, on the same server in the same round, `bench/bare_loop.py` (httpx + the fastest JSON
 parser installed + ids written, nothing mapped). Runs of every scenario alternate; the table shows
-medians, and each run's CPU seconds (user + system) are printed too. The RAGFlow and dlt figures are the ones measured on this kind of machine for the issue
-that set these floors (same mock semantics), not measured here.
+medians, and each run's CPU seconds (user + system) are printed too. The RAGFlow and dlt figures
+are the ones measured on this kind of machine for the issue that set these floors (same mock
+semantics), not measured here.
 """
 
 from __future__ import annotations
