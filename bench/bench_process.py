@@ -141,7 +141,8 @@ def main() -> None:
                     assert count_lines(out) == items, (scenario, "baseline", count_lines(out))
                 ids = work / "ids.txt"
                 times[scenario]["bare"].append(
-                    timed([sys.executable, str(HERE / "bare_loop.py"), server.url, style, str(ids)], env, f"bare/{scenario}"))
+                    timed([sys.executable, str(HERE / "bare_loop.py"), server.url, style, str(ids)], env,
+                          f"bare/{scenario}"))
                 assert count_lines(ids) == items
             print(f"round {round_ + 1}/{repeats} done", file=sys.stderr, flush=True)
     finally:
