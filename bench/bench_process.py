@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/bench_process.py             # the table, 5 interleaved runs (~4 minutes)
     .venv/bin/python bench/bench_process.py --quick     # 2 runs, no 200k row
+    .venv/bin/python bench/bench_process.py --latency 0 --only page --baseline-src OTHER/src   # before/after
 
 The mock (bench/apiserver.py --no-totals, its own process) states no total anywhere, and the
 configs carry their page size in the URL's query, as RAGFlow configs do: restsync must find the
@@ -9,8 +10,9 @@ end of the data from the pages themselves. Each run is a fresh process (interpre
 the walk, mapping with HTML stripping, JSON lines written): `restsync fetch CONFIG --out FILE`,
 and beside it, on the same server in the same round, `bench/bare_loop.py` (httpx + the fastest JSON
 parser installed + ids written, nothing mapped). Runs of every scenario alternate; the table shows
-medians. The RAGFlow and dlt figures are the ones measured on this kind of machine for the issue
-that set these floors (same mock semantics), not measured here.
+medians, and each run's CPU seconds (user + system) are printed too. The RAGFlow and dlt figures
+are the ones measured on this kind of machine for the issue that set these floors (same mock
+semantics), not measured here.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -65,10 +68,30 @@ class ApiProcess:
         self.process.wait()
 
 
-def timed(command: list[str], env: dict) -> float:
+CPU: dict[str, list[float]] = {}  # "kind/scenario" -> CPU seconds (user + system) of each run
+
+
+def timed(command: list[str], env: dict, cpu_key: str | None = None) -> float:
+    """Wall seconds of one run; its CPU seconds (less disturbed by other work on a shared machine
+    than the wall clock) go to CPU[cpu_key]."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
-    return time.perf_counter() - started
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if cpu_key:
+        CPU.setdefault(cpu_key, []).append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
+    return wall
+
+
+def precompile() -> None:
+    """Write restsync's bytecode first, as installing a wheel does: an editable checkout run with
+    PYTHONDONTWRITEBYTECODE would otherwise compile every module in every measured process (about
+    half the start-up), which httpx and msgspec, installed with their bytecode, never pay."""
+    import restsync
+
+    package = Path(restsync.__file__).resolve().parent
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(package)], check=True, stdout=subprocess.DEVNULL)
 
 
 def count_lines(path: Path) -> int:
@@ -80,13 +103,26 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--repeats", type=int)
+    parser.add_argument("--only", help="comma-separated styles to run (page, offset, cursor)")
+    parser.add_argument("--latency", type=int, help="run only the scenarios at this latency (ms)")
+    parser.add_argument("--baseline-src", type=Path,
+                        help="another checkout's src/ folder: its `restsync fetch` runs in the same rounds, "
+                             "for before/after figures from one run")
     args = parser.parse_args()
     repeats = args.repeats or (2 if args.quick else 5)
-    scenarios = [s for s in SCENARIOS if not (args.quick and s[2] > 20_000)]
+    scenarios = [s for s in SCENARIOS if not (args.quick and s[2] > 20_000)
+                 and (not args.only or s[0] in args.only.split(","))
+                 and (args.latency is None or s[1] == args.latency)]
     env = {**os.environ, "RESTSYNC_ALLOW_PRIVATE": "1"}
+    precompile()
+    baseline = None
+    if args.baseline_src:
+        subprocess.run([sys.executable, "-m", "compileall", "-q", str(args.baseline_src / "restsync")], check=True,
+                       stdout=subprocess.DEVNULL)
+        baseline = {**env, "PYTHONPATH": str(args.baseline_src.resolve())}
     work = Path(tempfile.mkdtemp(prefix="restsync-bench-"))
     servers = {key: ApiProcess(key[1], key[0]) for key in {(s[1], s[2]) for s in scenarios}}
-    times: dict[tuple, dict[str, list[float]]] = {s: {"restsync": [], "bare": []} for s in scenarios}
+    times: dict[tuple, dict[str, list[float]]] = {s: {"restsync": [], "bare": [], "baseline": []} for s in scenarios}
     try:
         for round_ in range(repeats):
             for scenario in scenarios:
@@ -96,11 +132,17 @@ def main() -> None:
                 config.write_text(json.dumps(ragflow_style_config(server.url, style, items)))
                 out = work / "out.jsonl"
                 times[scenario]["restsync"].append(
-                    timed([RESTSYNC, "fetch", str(config), "--out", str(out), "--quiet"], env))
+                    timed([RESTSYNC, "fetch", str(config), "--out", str(out), "--quiet"], env, f"restsync/{scenario}"))
                 assert count_lines(out) == items, (scenario, count_lines(out))
+                if baseline is not None:
+                    times[scenario]["baseline"].append(timed(
+                        [sys.executable, "-c", "import sys; from restsync.cli.main import main; sys.exit(main())",
+                         "fetch", str(config), "--out", str(out), "--quiet"], baseline, f"baseline/{scenario}"))
+                    assert count_lines(out) == items, (scenario, "baseline", count_lines(out))
                 ids = work / "ids.txt"
                 times[scenario]["bare"].append(
-                    timed([sys.executable, str(HERE / "bare_loop.py"), server.url, style, str(ids)], env))
+                    timed([sys.executable, str(HERE / "bare_loop.py"), server.url, style, str(ids)], env,
+                          f"bare/{scenario}"))
                 assert count_lines(ids) == items
             print(f"round {round_ + 1}/{repeats} done", file=sys.stderr, flush=True)
     finally:
@@ -121,6 +163,20 @@ def main() -> None:
         print(f"| {style}, {latency} ms, {items:,} items | {ours_rate:,.0f} | {items / bare:,.0f} | "
               f"{bare / ours:.2f} | {f'{rag:,}' if rag else '-'} | {f'{ours_rate / rag:.2f}x' if rag else '-'} | "
               f"{f'{dlt:,}' if dlt else '-'} | {f'{ours_rate / dlt:.2f}x' if dlt else '-'} |")
+    if baseline is not None:
+        print("\n| scenario | baseline docs/s | restsync docs/s | baseline time / restsync time |")
+        print("|---|---|---|---|")
+        for scenario in scenarios:
+            style, latency, items = scenario
+            before = statistics.median(times[scenario]["baseline"])
+            after = statistics.median(times[scenario]["restsync"])
+            print(f"| {style}, {latency} ms, {items:,} items | {items / before:,.0f} | {items / after:,.0f} | "
+                  f"{before / after:.2f}x |")
+    print("\nCPU seconds per run (user + system, median): restsync | bare loop" + (" | baseline" if baseline else ""))
+    for scenario in scenarios:
+        cells = [f"{statistics.median(CPU[f'{kind}/{scenario}']):.3f}" for kind in ("restsync", "bare", "baseline")
+                 if f"{kind}/{scenario}" in CPU]
+        print(f"  {scenario[0]}, {scenario[1]} ms, {scenario[2]:,} items: " + " | ".join(cells))
     print("\nfloors:")
     for style in ("page", "offset"):
         zero, twenty = medians.get((style, 0, 20_000)), medians.get((style, 20, 20_000))

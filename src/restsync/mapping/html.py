@@ -96,18 +96,30 @@ _NEEDS_PARSER = re.compile(r"<[!?]|<\s*/?\s*(?:" + "|".join(sorted(_INVISIBLE)) 
 def _simple_markup_to_text(value: str) -> str | None:
     if _NEEDS_PARSER.search(value):
         return None
-    parts: list[str] = []
-    position = 0
-    for tag in _TAG.finditer(value):
-        parts.append(value[position : tag.start()])
-        position = tag.end()
-        name = tag.group(2).lower()
-        if name in _BLOCKS:
-            parts.append("\n")
-        elif name in _CELLS and not tag.group(1) and not tag.group(0).endswith("/>"):
-            parts.append(" ")
-    parts.append(value[position:])
-    text = "".join(parts)
+    text = _TAG.sub(_tag_text, value)
     if "<" in text:
         return None
-    return _tidy(unescape(text))
+    return _tidy(unescape(text) if "&" in text else text)
+
+
+# What a tag becomes, by its exact text: the same few tags (`<p>`, `</p>`, `<br/>`) recur in every
+# body, and a dictionary hit is cheaper than reading the match's groups. Bounded, as tags with
+# attributes are as varied as the data.
+_TAG_TEXT: dict[str, str] = {}
+_TAG_TEXT_MAX = 1024
+
+
+def _tag_text(tag: re.Match[str]) -> str:
+    markup = tag[0]
+    text = _TAG_TEXT.get(markup)
+    if text is None:
+        name = tag[2].lower()
+        if name in _BLOCKS:
+            text = "\n"
+        elif name in _CELLS and not tag[1] and not markup.endswith("/>"):
+            text = " "
+        else:
+            text = ""
+        if len(_TAG_TEXT) < _TAG_TEXT_MAX:
+            _TAG_TEXT[markup] = text
+    return text
