@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 import yaml
 
 from restsync.http.request import ApiResponse, RequestSpec, query_pairs, remove_query_params
-from restsync.mapping.timestamps import parse_timestamp
+from restsync.timestamps import parse_timestamp
 
 SAMPLE_ITEMS = 25
 ID_NAMES = ("id", "uuid", "key", "_id", "guid", "number", "slug", "uid")

@@ -242,7 +242,7 @@ def _to_string(value: Any) -> Any:
 
 def _to_date(value: Any) -> Any:
     # Imported here: restsync.mapping imports this module, so a top-level import would be circular.
-    from restsync.mapping.timestamps import parse_timestamp
+    from restsync.timestamps import parse_timestamp
 
     moment = parse_timestamp(value)
     return _MISSING if moment is None else moment

@@ -19,7 +19,7 @@ from restsync.mapping.html import html_to_text
 from restsync.mapping.ids import document_id, fallback_raw_id
 from restsync.mapping.masking import SecretMasker, document_secrets
 from restsync.mapping.template import CompiledTemplate, TemplateError, compile_template, value_text
-from restsync.mapping.timestamps import parse_timestamp
+from restsync.timestamps import parse_timestamp
 
 TITLE_MAX_CHARS = 100
 STAT_NAMES = ("missing_id", "empty_content", "missing_timestamp", "bad_timestamp", "bad_type_hint", "non_finite")
