@@ -1,4 +1,5 @@
-"""Any timestamp an API may send, to an aware UTC datetime; and the window formats sent back.
+"""Time, on the ground floor: UTC normalising, the one timestamp format restsync writes, strict
+ISO 8601 for what restsync stored or a user typed, and any timestamp an API may send.
 
 Accepted: ISO 8601 (with or without zone, `Z`, offsets, fractions of any length), `YYYY-MM-DD
 HH:MM:SS`, bare dates, RFC 2822 (`Tue, 15 Nov 1994 08:12:31 GMT`), and epoch seconds,
@@ -12,8 +13,6 @@ import re
 from datetime import date, datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
 
-from restsync.document import format_utc
-
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _MILLIS_ABOVE = 1e11  # 1e11 s is the year 5138; 1e11 ms is 1973
 _MICROS_ABOVE = 1e14
@@ -23,10 +22,40 @@ _LONG_FRACTION = re.compile(r"(\.\d{6})\d+")
 _EXTRA_FORMATS = ("%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y/%m/%d", "%d.%m.%Y %H:%M:%S", "%d.%m.%Y")
 
 
-def _as_utc(moment: datetime) -> datetime:
+def as_utc(moment: datetime) -> datetime:
+    """`moment` in UTC; a naive datetime is taken to be UTC already."""
     if moment.tzinfo is None:
         return moment.replace(tzinfo=timezone.utc)
     return moment.astimezone(timezone.utc)
+
+
+def to_utc(moment: datetime | float | int | None) -> datetime | None:
+    """What callers pass for a window edge: an aware or naive (= UTC) datetime, or epoch seconds
+    (RAGFlow's poll_source); unlike `parse_timestamp`, numbers are never read as milliseconds."""
+    if moment is None:
+        return None
+    if isinstance(moment, datetime):
+        return as_utc(moment)
+    return datetime.fromtimestamp(float(moment), tz=timezone.utc)
+
+
+def format_utc(moment: datetime | None) -> str | None:
+    """ISO 8601 in UTC with a Z suffix, the one timestamp format restsync writes."""
+    if moment is None:
+        return None
+    return as_utc(moment).isoformat().replace("+00:00", "Z")
+
+
+def parse_iso(text: object) -> datetime | None:
+    """A strict ISO 8601 date or date-time in UTC (zone-less means UTC), for values restsync wrote
+    itself or a user typed; None when `text` is empty or not ISO 8601. API values, which come in
+    every format, go through `parse_timestamp` instead."""
+    if not isinstance(text, str) or not text.strip():
+        return None
+    try:
+        return as_utc(datetime.fromisoformat(text.strip().replace("Z", "+00:00")))
+    except ValueError:
+        return None
 
 
 def _from_epoch_number(number: float) -> datetime | None:
@@ -70,19 +99,19 @@ def _from_text(text: str) -> datetime | None:
             return datetime.strptime(text, "%Y%m%d").replace(tzinfo=timezone.utc)
         return _from_epoch_text(*numeric.groups())
     try:
-        return _as_utc(datetime.fromisoformat(text))
+        return as_utc(datetime.fromisoformat(text))
     except ValueError:
         pass
     # fromisoformat is strict about case and keeps at most 6 fraction digits on some inputs.
     normalised = _LONG_FRACTION.sub(r"\1", text.upper() if "z" in text or "t" in text else text)
     if normalised != text:
         try:
-            return _as_utc(datetime.fromisoformat(normalised))
+            return as_utc(datetime.fromisoformat(normalised))
         except ValueError:
             pass
     if "," in text or text[:1].isalpha():
         try:
-            return _as_utc(parsedate_to_datetime(text))
+            return as_utc(parsedate_to_datetime(text))
         except (TypeError, ValueError, IndexError):
             pass
     for pattern in _EXTRA_FORMATS:
@@ -98,7 +127,7 @@ def parse_timestamp(value: object) -> datetime | None:
     if value is None or isinstance(value, bool):
         return None
     if isinstance(value, datetime):
-        return _as_utc(value)
+        return as_utc(value)
     if isinstance(value, date):
         return datetime(value.year, value.month, value.day, tzinfo=timezone.utc)
     if isinstance(value, (int, float)):
@@ -118,7 +147,7 @@ def parse_timestamp(value: object) -> datetime | None:
 
 def _to_datetime(moment: datetime | float | int) -> datetime:
     if isinstance(moment, datetime):
-        return _as_utc(moment)
+        return as_utc(moment)
     parsed = _from_epoch_number(float(moment))
     if parsed is None:
         raise ValueError(f"not a time: {moment!r}")

@@ -3,23 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
 from restsync.document import Document
 from restsync.strings import replace_in_strings
+from restsync.timestamps import to_utc
 
 POLL_PLACEHOLDERS = ("{poll_start}", "{poll_end}")
-EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
-
-
-def to_utc(moment: datetime | float | int | None) -> datetime | None:
-    """Accept what callers pass: an aware or naive (= UTC) datetime, or epoch seconds (RAGFlow's poll_source)."""
-    if moment is None:
-        return None
-    if isinstance(moment, datetime):
-        return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
-    return datetime.fromtimestamp(float(moment), tz=timezone.utc)
 
 
 @dataclass(frozen=True)

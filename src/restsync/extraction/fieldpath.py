@@ -16,6 +16,7 @@ from functools import lru_cache
 from typing import Any
 
 from restsync.errors import ConfigError
+from restsync.timestamps import parse_timestamp
 
 WILDCARD = object()  # a `[*]` step
 
@@ -241,9 +242,6 @@ def _to_string(value: Any) -> Any:
 
 
 def _to_date(value: Any) -> Any:
-    # Imported here: restsync.mapping imports this module, so a top-level import would be circular.
-    from restsync.timestamps import parse_timestamp
-
     moment = parse_timestamp(value)
     return _MISSING if moment is None else moment
 
