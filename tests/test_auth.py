@@ -8,7 +8,10 @@ from urllib.parse import parse_qs
 import httpx
 import pytest
 
-from restsync.auth import (
+from restsync.clock import FakeClock
+from restsync.errors import AuthError, BlockedAddressError, ConfigError, CredentialError, RetriesExhaustedError
+from restsync.http import HttpClient, RequestSpec, RetryPolicy
+from restsync.http.auth import (
     ApiKeyHeaderAuth,
     ApiKeyQueryAuth,
     BasicAuth,
@@ -16,9 +19,6 @@ from restsync.auth import (
     OAuth2ClientCredentialsAuth,
     build_auth,
 )
-from restsync.clock import FakeClock
-from restsync.errors import AuthError, BlockedAddressError, ConfigError, CredentialError, RetriesExhaustedError
-from restsync.http import HttpClient, RequestSpec, RetryPolicy
 from test_http_support import LoopbackServer, Reply, ok
 
 

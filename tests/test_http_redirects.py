@@ -5,9 +5,9 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from restsync.auth import build_auth
 from restsync.errors import BlockedAddressError, ConfigError
 from restsync.http import HttpClient, RequestSpec
+from restsync.http.auth import build_auth
 from test_http_support import LoopbackServer, Reply, ok
 
 

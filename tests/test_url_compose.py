@@ -5,8 +5,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from restsync.auth import build_auth
 from restsync.http import HttpClient
+from restsync.http.auth import build_auth
 from restsync.http.request import RequestSpec, merge_query, query_pairs, remove_query_params, request_url
 
 BASE = "https://api.example.com/v1/items"

@@ -12,7 +12,6 @@ from typing import Any, Callable, Iterator, Mapping
 
 import httpx
 
-from restsync.auth import build_auth
 from restsync.clock import Clock, SystemClock
 from restsync.config import SourceConfig, load_config
 from restsync.connector.detail import DetailFetcher
@@ -25,6 +24,7 @@ from restsync.document import Document
 from restsync.errors import InvalidResponseError
 from restsync.extraction.items import ItemSelection, detect_items, select_items
 from restsync.http import HttpClient
+from restsync.http.auth import build_auth
 from restsync.http.limits import MB
 from restsync.http.redact import is_sensitive_name
 from restsync.http.request import ApiResponse, RequestSpec, merge_query, query_pairs, remove_query_params
