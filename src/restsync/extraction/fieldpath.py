@@ -197,18 +197,18 @@ def get_field(item: Any, path: str) -> Any:
 
 # --- type hints -----------------------------------------------------------------------------
 
-_HINT_ALIASES = {
-    "number": "number", "int": "number", "integer": "number", "float": "number", "double": "number",
+HINT_ALIASES = {
     "string": "string", "str": "string", "text": "string",
+    "number": "number", "int": "number", "integer": "number", "float": "number", "double": "number",
     "date": "date", "datetime": "date", "timestamp": "date",
-}  # fmt: skip  (the names restsync.config accepts)
+}  # fmt: skip  (the names `field_type_hints` accepts; restsync.config reads them from here)
 
 BadValueCallback = Callable[[str, Any, str], None]  # (path, value, hint)
 
 
 def canonical_hint(hint: str) -> str | None:
     """`number`, `string` or `date` for a hint name (aliases accepted), else None."""
-    return _HINT_ALIASES.get(hint.strip().lower()) if isinstance(hint, str) else None
+    return HINT_ALIASES.get(hint.strip().lower()) if isinstance(hint, str) else None
 
 
 def _to_number(value: Any) -> Any:

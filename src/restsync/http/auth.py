@@ -12,14 +12,13 @@ from __future__ import annotations
 import base64
 import json
 import threading
-from typing import Any, Generator, Mapping
+from typing import Any, Callable, Generator, Mapping
 
 import httpx
 
 from restsync.clock import Clock, SystemClock
 from restsync.errors import AuthError, ConfigError, CredentialError, InvalidResponseError, RetriesExhaustedError
 
-AUTH_TYPES = ("none", "api_key_header", "api_key_query", "bearer", "basic", "oauth2_client_credentials")
 DEFAULT_API_KEY_HEADER = "X-API-Key"
 DEFAULT_API_KEY_PARAM = "api_key"
 TOKEN_REFRESH_MARGIN_S = 60.0
@@ -221,43 +220,74 @@ def _first(*sources: tuple[Mapping[str, Any], str]) -> str | None:
     return None
 
 
+def _api_key(kind: str, config: Mapping[str, Any], creds: Mapping[str, Any]) -> str:
+    key = _first((creds, "api_key"), (config, "api_key"), (config, "api_key_value"))
+    if key is None:
+        raise _missing(kind, "api_key")
+    return key
+
+
+def _api_key_header(config: Mapping[str, Any], creds: Mapping[str, Any], clock: Clock | None) -> CredentialAuth:
+    key = _api_key("api_key_header", config, creds)
+    return ApiKeyHeaderAuth(key, str(config.get("header_name") or DEFAULT_API_KEY_HEADER))
+
+
+def _api_key_query(config: Mapping[str, Any], creds: Mapping[str, Any], clock: Clock | None) -> CredentialAuth:
+    key = _api_key("api_key_query", config, creds)
+    return ApiKeyQueryAuth(key, str(config.get("param_name") or DEFAULT_API_KEY_PARAM))
+
+
+def _bearer(config: Mapping[str, Any], creds: Mapping[str, Any], clock: Clock | None) -> CredentialAuth:
+    token = _first((creds, "token"), (config, "token"))
+    if token is None:
+        raise _missing("bearer", "token")
+    return BearerAuth(token)
+
+
+def _basic(config: Mapping[str, Any], creds: Mapping[str, Any], clock: Clock | None) -> CredentialAuth:
+    username = _first((creds, "username"), (config, "username"))
+    if username is None:
+        raise _missing("basic", "username")
+    # An empty password is legitimate (Stripe-style secret keys go in the user name).
+    password = _first((creds, "password"), (config, "password")) or ""
+    return BasicAuth(username, password)
+
+
+def _oauth2_client_credentials(config: Mapping[str, Any], creds: Mapping[str, Any],
+                               clock: Clock | None) -> CredentialAuth:
+    kind = "oauth2_client_credentials"
+    token_url = _first((config, "token_url"))
+    if token_url is None:
+        raise _missing(kind, "token_url", where="auth_config")
+    client_id = _first((creds, "client_id"), (config, "client_id"))
+    if client_id is None:
+        raise _missing(kind, "client_id", where="auth_config")
+    client_secret = _first((creds, "client_secret"), (config, "client_secret"))
+    if client_secret is None:
+        raise _missing(kind, "client_secret")
+    return OAuth2ClientCredentialsAuth(token_url, client_id, client_secret, scope=_first((config, "scope")),
+                                       audience=_first((config, "audience")), clock=clock)
+
+
+AuthBuilder = Callable[[Mapping[str, Any], Mapping[str, Any], Clock | None], CredentialAuth | None]
+
+# auth_type -> builder (auth_config, credentials, clock); the one list of auth types
+# (restsync.config.vocabulary reads it).
+AUTH_BUILDERS: dict[str, AuthBuilder] = {
+    "none": lambda config, creds, clock: None,
+    "api_key_header": _api_key_header,
+    "api_key_query": _api_key_query,
+    "bearer": _bearer,
+    "basic": _basic,
+    "oauth2_client_credentials": _oauth2_client_credentials,
+}
+AUTH_TYPES = tuple(AUTH_BUILDERS)
+
+
 def build_auth(auth_type: str | None, auth_config: Mapping[str, Any] | None,
                credentials: Mapping[str, Any] | None, *, clock: Clock | None = None) -> CredentialAuth | None:
     """The auth object for a source config, or None for `none`; raises CredentialError if a secret is missing."""
-    kind = (auth_type or "none").strip().lower()
-    config = auth_config or {}
-    creds = credentials or {}
-    if kind == "none":
-        return None
-    if kind in ("api_key_header", "api_key_query"):
-        key = _first((creds, "api_key"), (config, "api_key"), (config, "api_key_value"))
-        if key is None:
-            raise _missing(kind, "api_key")
-        if kind == "api_key_header":
-            return ApiKeyHeaderAuth(key, str(config.get("header_name") or DEFAULT_API_KEY_HEADER))
-        return ApiKeyQueryAuth(key, str(config.get("param_name") or DEFAULT_API_KEY_PARAM))
-    if kind == "bearer":
-        token = _first((creds, "token"), (config, "token"))
-        if token is None:
-            raise _missing(kind, "token")
-        return BearerAuth(token)
-    if kind == "basic":
-        username = _first((creds, "username"), (config, "username"))
-        if username is None:
-            raise _missing(kind, "username")
-        # An empty password is legitimate (Stripe-style secret keys go in the user name).
-        password = _first((creds, "password"), (config, "password")) or ""
-        return BasicAuth(username, password)
-    if kind == "oauth2_client_credentials":
-        token_url = _first((config, "token_url"))
-        if token_url is None:
-            raise _missing(kind, "token_url", where="auth_config")
-        client_id = _first((creds, "client_id"), (config, "client_id"))
-        if client_id is None:
-            raise _missing(kind, "client_id", where="auth_config")
-        client_secret = _first((creds, "client_secret"), (config, "client_secret"))
-        if client_secret is None:
-            raise _missing(kind, "client_secret")
-        return OAuth2ClientCredentialsAuth(token_url, client_id, client_secret, scope=_first((config, "scope")),
-                                           audience=_first((config, "audience")), clock=clock)
-    raise ConfigError(f"Unsupported auth_type '{auth_type}'.", key="auth_type")
+    builder = AUTH_BUILDERS.get((auth_type or "none").strip().lower())
+    if builder is None:
+        raise ConfigError(f"Unsupported auth_type '{auth_type}'.", key="auth_type")
+    return builder(auth_config or {}, credentials or {}, clock)
