@@ -14,10 +14,10 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from restsync.cli.common import add_global_flags, add_source_arguments, open_connector, parse_window
+from restsync.cli.exit_codes import EXIT_OK, EXIT_TRUNCATED
 from restsync.cli.progress import Progress
 from restsync.connector.window import uses_placeholders
 
-EXIT_OK, EXIT_FAILED, EXIT_TRUNCATED = 0, 1, 3
 UNFILTERABLE_WINDOW = ("--since/--until cannot filter anything: the config has no poll_timestamp_field "
                        "(so documents carry no timestamp) and no {poll_start}/{poll_end} placeholder (so the "
                        "API is not asked either); every document is written. Set poll_timestamp_field, or put "

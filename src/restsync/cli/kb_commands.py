@@ -18,6 +18,7 @@ from typing import Any
 from restsync.cli.common import (
     add_global_flags, add_source_arguments, allow_private, load_source, read_credentials_file,
 )
+from restsync.cli.exit_codes import EXIT_OK, EXIT_TRUNCATED
 from restsync.cli.output import write_json
 from restsync.cli.progress import Progress
 from restsync.document import json_safe
@@ -27,7 +28,6 @@ from restsync.sync.result import PARTIAL, TRUNCATED, SyncResult
 from restsync.sync.sources import add_source, source_name_for
 from restsync.sync.state import CHECKPOINT_KEY, WATERMARK_KEY
 
-EXIT_OK, EXIT_TRUNCATED = 0, 3
 SNIPPET_CHARS = 300
 
 

@@ -3,7 +3,7 @@
 Each command lives in its own module exposing `register(subparsers)`; the parser it adds sets
 `handler` (or `func`) to a callable taking the parsed arguments and returning an exit status.
 
-Exit statuses: 0 complete, 1 failed, 2 bad config or usage, 3 truncated (max_pages or a loop).
+Exit statuses (`exit_codes.py`): 0 complete, 1 failed, 2 bad config or usage, 3 truncated (max_pages or a loop).
 """
 
 from __future__ import annotations
@@ -18,11 +18,7 @@ from typing import Sequence
 from restsync.cli.common import ALLOW_PRIVATE_HINT, add_global_flags
 from restsync.errors import BlockedAddressError, ConfigError, RestSyncError, SourceError
 
-EXIT_OK = 0
-EXIT_FAILED = 1
-EXIT_USAGE = 2
-EXIT_TRUNCATED = 3
-EXIT_INTERRUPTED = 130
+from restsync.cli.exit_codes import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
 
 # Command modules in the order `--help` lists them.
 COMMAND_MODULES = (
