@@ -87,6 +87,7 @@ def test_a_secret_straddling_the_preview_cut_is_masked_whole():
     with LoopbackServer(lambda seen, index: Reply(400, padding + " ENVQSECRET tail")) as server:
         error = send_configured(server, ENV_CONFIG)
     assert "ENVQ" not in str(error)
+    assert "xxxxx ***" in str(error)  # the preview is shown, the secret masked as a whole
 
 
 def test_request_headers_and_params_under_credential_names_are_masked_without_registration():
@@ -111,3 +112,4 @@ def test_connector_errors_mask_credential_named_values():
     text = f"{raised.value}"
     for secret in ("ENVHDRSECRET", "ENVQSECRET", "QSECRET"):
         assert secret not in text
+    assert "***" in text and "/items?" in text  # masked in place, the request still named

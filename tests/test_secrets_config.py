@@ -29,7 +29,10 @@ def test_env_values_are_secrets_whatever_their_key(tmp_path: Path):
 def test_env_values_do_not_leak_through_repr_or_to_dict():
     config = load_config({"url": "https://h.test/x", "query_params": {"token": "${QK}"}}, env=ENV)
     assert "ENVQSECRET" not in repr(config)
+    assert "'token': '***'" in repr(config)  # the key is shown, its value masked
     assert "env_values" not in config.to_dict()
+    assert config.to_dict()["query_params"] == {"token": "***"}
+    assert config.env_values == ("ENVQSECRET",)  # the value is held, for sending, just never shown
 
 
 def test_no_env_reference_means_no_env_values():
