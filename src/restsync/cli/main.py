@@ -25,7 +25,9 @@ COMMAND_MODULES = (
     "restsync.cli.check",
     "restsync.cli.preview",
     "restsync.cli.fetch",
-    "restsync.cli.kb_commands",
+    "restsync.cli.sync",
+    "restsync.cli.search",
+    "restsync.cli.status",
     "restsync.cli.suggest",
     "restsync.cli.demo",
     "restsync.cli.serve",
@@ -36,7 +38,8 @@ COMMAND_MODULES = (
 
 # Commands beyond the connector core: skipped when their module or its extra dependencies are
 # missing, so check/preview/fetch keep working with the core dependencies alone.
-OPTIONAL_MODULES = frozenset({"restsync.cli.kb_commands", "restsync.cli.serve", "restsync.cli.mcp"})
+OPTIONAL_MODULES = frozenset({"restsync.cli.sync", "restsync.cli.search", "restsync.cli.status",
+                              "restsync.cli.serve", "restsync.cli.mcp"})
 
 
 def _command_modules() -> list[ModuleType]:
