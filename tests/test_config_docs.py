@@ -47,3 +47,19 @@ def test_doc_example_loads_without_warnings(tmp_path, kind, text):
     config.check_required()
     assert config.warnings == []
     assert config.hostname
+
+
+def test_every_slice_and_parent_key_is_documented():
+    from restsync.config.vocabulary import PARENT_KEYS, SLICE_KEYS, TOP_LEVEL_KEYS
+
+    text = DOC.read_text(encoding="utf-8")
+    missing = [f"slice.{key}" for key in SLICE_KEYS if f"`slice.{key}`" not in text]
+    missing += [f"parent.{key}" for key in PARENT_KEYS if f"parent.{key}" not in text]
+    missing += [key for key in TOP_LEVEL_KEYS if f"`{key}`" not in text]
+    assert not missing
+
+
+def test_the_reference_has_sliced_and_parent_child_examples():
+    configs = [yaml.safe_load(text) if kind == "yaml" else json.loads(text) for kind, text in examples()]
+    assert any("slice" in config for config in configs)
+    assert any("parent" in config for config in configs)

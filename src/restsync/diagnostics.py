@@ -39,6 +39,7 @@ class CheckReport:
     dropped_items: int = 0
     pagination: str | None = None
     has_next: bool | None = None
+    notes: list[str] = field(default_factory=list)  # how a parent/child or sliced source is walked
     fields: list[FieldPresence] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
@@ -71,6 +72,7 @@ class CheckReport:
             "dropped_items": self.dropped_items,
             "pagination": self.pagination,
             "has_next": self.has_next,
+            "notes": self.notes,
             "fields": [presence.to_dict() for presence in self.fields],
             "warnings": self.warnings,
             "problems": self.problems,
@@ -135,6 +137,7 @@ def _check(connector: Any) -> tuple[CheckReport, Any]:
     report.dropped_items = selection.dropped
     report.pagination = probe.pagination
     report.has_next = probe.has_next
+    report.notes = list(getattr(probe, "notes", None) or [])
     report.warnings.extend(w for w in probe.warnings if w not in report.config_warnings)
     repeated = getattr(probe.response, "duplicate_keys", ())
     if repeated:

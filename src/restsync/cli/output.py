@@ -30,6 +30,7 @@ def render_check(report: CheckReport) -> str:
         lines.append(f"items         {report.items_found} on page 1{where}{dropped}")
         more = "" if report.has_next is None else (", more pages" if report.has_next else ", no further page")
         lines.append(f"pagination    {report.pagination}{more}")
+    lines += report.notes  # parent/child and slicing lines, already aligned
     if report.fields:
         lines.append("fields        (present in k/n items on page 1)")
         width = max(len(presence.path) for presence in report.fields)

@@ -15,6 +15,8 @@ from typing import Any
 
 from restsync.config import coerce, endpoint
 from restsync.config.pagination import PaginationConfig
+from restsync.config.parent import ParentConfig
+from restsync.config.slicing import SliceConfig
 from restsync.config.secrets import (
     collect_secret_values,
     mask_values,
@@ -94,6 +96,8 @@ class SourceConfig:
     max_response_mb: float = DEFAULT_MAX_RESPONSE_MB
     source_id: str | None = None
     response_format: str = "auto"
+    slice: SliceConfig | None = None  # walk the time window in slices (APIs that cap a query's depth)
+    parent: ParentConfig | None = None  # list this endpoint once per item of a parent endpoint
     warnings: list[str] = field(default_factory=list, compare=False)
     # Values that came from `${ENV}` substitution (set by the loader): secrets wherever they sit.
     env_values: tuple[str, ...] = field(default=(), compare=False)
@@ -179,9 +183,13 @@ class SourceConfig:
             ),
             source_id=coerce.optional_str(raw.get("source_id"), "source_id"),
             response_format=coerce.choice(raw.get("response_format"), "response_format", RESPONSE_FORMATS, "auto"),
+            slice=SliceConfig.from_mapping(raw.get("slice"), strict=strict, warnings=warnings),
+            parent=ParentConfig.from_mapping(raw.get("parent"), strict=strict, warnings=warnings),
             warnings=warnings,
         )
         config._check_detail_url()
+        config._check_slice()
+        config._check_parent()
         config._check_headers()
         config._check_header_auth()
         return config
@@ -221,6 +229,11 @@ class SourceConfig:
         secrets = [value for value in self.secret_values() if len(value) >= 4]
         for key in ("url", "headers", "query_params", "request_body", "detail_url"):
             public[key] = mask_values(public[key], secrets)
+        if "parent" in public:
+            parent = public["parent"]
+            parent["query_params"] = redact_values(parent["query_params"])
+            for key in ("url", "query_params", "request_body"):
+                parent[key] = mask_values(parent[key], secrets)
         return public
 
     def _public_dict(self) -> dict[str, Any]:
@@ -256,6 +269,8 @@ class SourceConfig:
             "max_response_mb": self.max_response_mb,
             "source_id": self.source_id,
             "response_format": self.response_format,
+            **({"slice": self.slice.to_dict()} if self.slice else {}),
+            **({"parent": self.parent.to_dict()} if self.parent else {}),
         }
 
     def __repr__(self) -> str:  # the generated repr would print credentials
@@ -289,6 +304,26 @@ class SourceConfig:
                 # The value is a secret: the message says what is wrong, never what it is.
                 raise ConfigError("holds a line break or control character (a trailing newline from a file?)",
                                   key=f"credentials.{secret}")
+
+    def _check_slice(self) -> None:
+        if self.slice is None:
+            return
+        if not uses_poll_placeholders(self.url, self.query_params, self.request_body):
+            raise ConfigError("slicing sends each slice's bounds to the API: put {poll_start} and {poll_end} "
+                              "in url, query_params or request_body", "slice")
+        if not self.poll_timestamp_field:
+            raise ConfigError("slicing needs poll_timestamp_field: items on a slice's edges are kept in "
+                              "exactly one slice by their timestamp", "slice")
+        if self.parent is not None:
+            raise ConfigError("slice and parent cannot be combined: slice the parent's children "
+                              "in a source of their own", "slice")
+
+    def _check_parent(self) -> None:
+        if self.parent is None:
+            return
+        self.parent.check_placeholders(("url", self.url), ("query_params", self.query_params),
+                                       ("request_body", self.request_body), ("headers", self.headers))
+        endpoint.check_url(self.parent.url, "parent.url")
 
     def _check_detail_url(self) -> None:
         if self.detail_url and "://" in self.detail_url:
@@ -357,6 +392,21 @@ def _template(value: Any, key: str) -> str | None:
     if not isinstance(value, str):
         raise ConfigError(f"expected a string, got {value!r}", key)
     return value
+
+
+def uses_poll_placeholders(*values: Any) -> bool:
+    """True if a string anywhere inside the values names `{poll_start}` or `{poll_end}`."""
+    return any(mark in text for value in values for text in _strings(value) for mark in endpoint.POLL_PLACEHOLDERS)
+
+
+def _strings(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, Mapping):
+        return [text for k, v in value.items() for text in _strings(k) + _strings(v)]
+    if isinstance(value, (list, tuple)):
+        return [text for v in value for text in _strings(v)]
+    return []
 
 
 def _check_token_url(token_url: Any) -> None:

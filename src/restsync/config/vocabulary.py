@@ -37,6 +37,16 @@ TOP_LEVEL_KEYS = frozenset({
     # restsync extensions
     "poll_time_format", "title_field", "link_field", "link_template", "detail_url",
     "concurrency", "requests_per_second", "timeout", "max_response_mb", "source_id", "response_format",
+    "slice", "parent",
+})  # fmt: skip
+
+# `slice`: walk the time window in slices under an API's result cap
+SLICE_KEYS = frozenset({"start", "step", "max_items_per_slice", "min_step", "cap_status", "cap_message"})
+
+# `parent`: the endpoint whose items the source is listed under
+PARENT_KEYS = frozenset({
+    "url", "method", "query_params", "request_body", "items_path", "pagination_type",
+    "pagination_config", "max_pages", "fields", "id_field",
 })  # fmt: skip
 
 # Every paginator's arguments (the class signature is the schema), and `request_body`:

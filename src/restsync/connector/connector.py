@@ -15,9 +15,13 @@ import httpx
 from restsync.clock import Clock, SystemClock
 from restsync.config import SourceConfig, load_config
 from restsync.connector.detail import DetailFetcher
+from restsync.connector.parents import (
+    ParentWalk, child_config, child_namespace, describe_parent_page, first_parent, parent_config, parent_metadata,
+)
 from restsync.connector.recent import item_identity
 from restsync.connector.report import Probe, WalkReport
 from restsync.connector.request_builder import build_base_request
+from restsync.connector.slicing import SlicedWalk, describe_slicing, first_slice
 from restsync.connector.walker import Page, PageWalker
 from restsync.connector.window import TimeWindow, uses_placeholders
 from restsync.document import Document
@@ -60,12 +64,18 @@ class RestApiConnector:
         self._client: HttpClient | None = None
         self._mapper = DocumentMapper(self.config, self.config.namespace, secrets=self._document_secrets())
         self.report = WalkReport()
+        # Parent keys whose children an earlier sync listed (set by the sync engine): a new parent's
+        # children are listed whole even in an incremental walk.
+        self.known_parents: set[str] | None = None
+        self._started = self._clock.monotonic()
         # Called after every page with the running report (CLI progress bars, server status).
         self.on_progress: Callable[[WalkReport], None] | None = None
         # Refuse a disallowed target before anything is sent, as RAGFlow does at construction.
         guard = self._make_client(None)
         try:
             guard.check_url(self.config.url)
+            if self.config.parent is not None:
+                guard.check_url(self.config.parent.url)
         finally:
             guard.close()
 
@@ -116,17 +126,41 @@ class RestApiConnector:
             yield [doc.id for doc in docs]
 
     def probe(self) -> Probe:
-        """Page 1 only, with what check/preview show: items found, pagination, mapped documents."""
-        request = build_base_request(self.config, TimeWindow())
-        paginator = build_paginator(self.config)
+        """Page 1 only, with what check/preview show: items found, pagination, mapped documents.
+        A child endpoint shows its parent's page 1, then page 1 of the first parent's children; a
+        sliced one, page 1 of its first slice."""
+        config, window, namespace, notes = self.config, TimeWindow(), self.config.namespace, []
+        parent_fields: dict[str, str] = {}
+        if config.parent is not None:
+            parent = self._probe_endpoint(parent_config(config), TimeWindow(), namespace)
+            values = first_parent(config.parent, parent.items.items)
+            notes += describe_parent_page(config.parent, parent, values)
+            if values is None:
+                parent.documents, parent.notes = [], notes
+                return parent
+            config, namespace = child_config(config, values), child_namespace(config, values)
+            parent_fields = parent_metadata(values)
+        if config.slice is not None:
+            window = first_slice(config.slice, self._clock)
+        probe = self._probe_endpoint(config, window, namespace)
+        for doc in probe.documents:
+            doc.metadata.update(parent_fields)
+        if config.slice is not None:
+            notes += describe_slicing(config.slice, window, probe.items.items, getattr(probe, "total", None))
+        probe.notes = notes + probe.notes
+        return probe
+
+    def _probe_endpoint(self, config: SourceConfig, window: TimeWindow, namespace: str) -> Probe:
+        request = build_base_request(config, window)
+        paginator = build_paginator(config)
         paginator.init_request(request)
         client = self._http()
         response = client.send(request)
-        selection = select_items(response.data, self.config.items_path)
+        selection = select_items(response.data, config.items_path)
         paginator.update_state(response, selection.items)
-        mapper = DocumentMapper(self.config, self.config.namespace, secrets=self._document_secrets())
+        mapper = DocumentMapper(config, namespace, secrets=self._document_secrets())
         documents = mapper.map_many(selection.items)
-        warnings = list(self.config.warnings) + list(mapper.warnings())
+        warnings = list(config.warnings) + list(mapper.warnings())
         if selection.dropped:
             warnings.append(f"{selection.dropped} array entries were not JSON objects and will be skipped")
         return Probe(
@@ -135,10 +169,11 @@ class RestApiConnector:
             elapsed_s=response.elapsed_s,
             response=response,
             items=selection,
-            pagination=describe_pagination(self.config, paginator),
+            pagination=describe_pagination(config, paginator),
             has_next=paginator.has_next,
             documents=documents,
             warnings=warnings,
+            total=getattr(paginator, "total", None),
         )
 
     def close(self) -> None:
@@ -159,7 +194,7 @@ class RestApiConnector:
         report = self.report = WalkReport()
         for warning in config.warnings:  # a misspelt key changes behaviour: say so in every summary
             report.warn(warning)
-        started = self._clock.monotonic()
+        self._started = self._clock.monotonic()
         server_side = uses_placeholders(config.url, config.query_params, config.request_body)
         if not window.is_open and not server_side:
             report.warn(
@@ -167,23 +202,41 @@ class RestApiConnector:
                 "every page is fetched and the time window is applied here"
             )
         self._mapper = mapper = DocumentMapper(config, config.namespace, secrets=self._document_secrets())
-        walker = PageWalker(
-            self._fetch,
-            build_paginator(config),
-            report,
-            max_pages=config.max_pages,
-            concurrency=config.concurrency,
-            request_delay=config.request_delay,
-            clock=self._clock,
-            checkpoints=config.pagination_type != "none",
-            identify=item_identity(config.id_field),
-        )
-        details = DetailFetcher(config, self._http(), config.concurrency) if config.detail_url else None
-        resume = _resume_state(checkpoint, config)
+        try:
+            if config.parent is not None:
+                secrets = [value for value in self._secret_values() if len(value) >= 4]
+                masked = self._document_secrets()
+                parents = ParentWalk(config, self._pages, self._walk_endpoint, report,
+                                     lambda state: _checkpoint(state, secrets), self.known_parents,
+                                     lambda child, namespace: DocumentMapper(child, namespace, secrets=masked))
+                report.parents = parents.stats
+                for docs, point in parents.walk(window, checkpoint):
+                    self._progress(report)  # here, not in the child listings' threads
+                    yield docs, point
+            elif config.slice is not None:
+                sliced = SlicedWalk(config.slice, lambda part, part_report: self._walk_endpoint(
+                    config, part, None, part_report, mapper), report, self._clock)
+                report.slices = sliced.stats
+                yield from sliced.walk(window, checkpoint)
+            else:
+                yield from self._walk_endpoint(config, window, checkpoint, report, mapper)
+        finally:
+            report.elapsed_s = self._clock.monotonic() - self._started
+            for warning in mapper.warnings():
+                report.warn(warning)
+            if report.truncation_reason:  # loop reasons quote next-page URLs, which may carry keys
+                report.truncation_reason = self._http().redact(report.truncation_reason)
+
+    def _walk_endpoint(self, config: SourceConfig, window: TimeWindow, checkpoint: Checkpoint | None,
+                       report: WalkReport, mapper: DocumentMapper, *, concurrency: int | None = None,
+                       ) -> Iterator[tuple[list[Document], Checkpoint | None]]:
+        """One endpoint's pages as documents, each page with its resume point. `concurrency` given:
+        a child listing, run in a worker thread beside others (progress is reported by its caller)."""
+        workers = config.concurrency if concurrency is None else concurrency
+        details = DetailFetcher(config, self._http(), workers) if config.detail_url else None
         secrets = [value for value in self._secret_values() if len(value) >= 4]
         try:
-            for page in walker.walk(build_base_request(config, window), resume):
-                self._check_items_found(page, report)
+            for page in self._pages(config, window, checkpoint, report, concurrency=concurrency):
                 items = details.fetch(page.items) if details else page.items
                 docs = mapper.map_many(items)
                 if not window.is_open:
@@ -191,37 +244,59 @@ class RestApiConnector:
                     report.filtered_out += len(docs) - len(kept)
                     docs = kept
                 report.documents += len(docs)
-                report.elapsed_s = self._clock.monotonic() - started
-                report.waiting = None  # a page arrived: whatever wait there was is over
-                if self.on_progress is not None:
-                    self.on_progress(report)
+                if concurrency is None:
+                    self._progress(report)
                 yield docs, _checkpoint(page.checkpoint, secrets)
         finally:
             if details:
                 details.close()
-            report.elapsed_s = self._clock.monotonic() - started
-            for warning in mapper.warnings():
-                report.warn(warning)
-            if report.truncation_reason:  # loop reasons quote next-page URLs, which may carry keys
-                report.truncation_reason = self._http().redact(report.truncation_reason)
 
-    def _fetch(self, request: RequestSpec) -> tuple[RequestSpec, ApiResponse, ItemSelection]:
-        response = self._http().send(request)
-        return request, response, select_items(response.data, self.config.items_path)
+    def _pages(self, config: SourceConfig, window: TimeWindow, checkpoint: Checkpoint | None,
+               report: WalkReport, *, concurrency: int | None = None) -> Iterator[Page]:
+        """One endpoint's pages, as the walker reads them."""
+        walker = PageWalker(
+            self._fetcher(config.items_path),
+            build_paginator(config),
+            report,
+            max_pages=config.max_pages,
+            concurrency=config.concurrency if concurrency is None else concurrency,
+            request_delay=config.request_delay,
+            clock=self._clock,
+            checkpoints=config.pagination_type != "none",
+            identify=item_identity(config.id_field),
+        )
+        resume = _resume_state(checkpoint, config)
+        for page in walker.walk(build_base_request(config, window), resume):
+            self._check_items_found(page, report, config.items_path)
+            yield page
 
-    def _check_items_found(self, page: Page, report: WalkReport) -> None:
+    def _progress(self, report: WalkReport) -> None:
+        """After each page: the running report of the whole walk (slices and children count into it)."""
+        report.elapsed_s = self.report.elapsed_s = self._clock.monotonic() - self._started
+        report.waiting = self.report.waiting = None  # a page arrived: whatever wait there was is over
+        if self.on_progress is not None:
+            self.on_progress(self.report)
+
+    def _fetcher(self, items_path: str | None) -> Callable[[RequestSpec], tuple[RequestSpec, ApiResponse, ItemSelection]]:
+        def fetch(request: RequestSpec) -> tuple[RequestSpec, ApiResponse, ItemSelection]:
+            response = self._http().send(request)
+            return request, response, select_items(response.data, items_path)
+
+        return fetch
+
+    def _check_items_found(self, page: Page, report: WalkReport, items_path: str | None) -> None:
         """A configured items_path that matches nothing is a config mistake, not an empty source:
         on page 1 it fails (a typo must not pass as "complete: 0 documents"); later, it is reported."""
-        if page.selection.matched or not self.config.items_path:
+        if page.selection.matched or not items_path:
             return
         if page.number == 1:
             found = detect_items(page.response.data)
             hint = f"; the response has a list at {found.path}" if found.matched and found.path else ""
             raise InvalidResponseError(
-                f"items_path {self.config.items_path!r} matched nothing in the response{hint}",
+                f"items_path {items_path!r} matched nothing in the response{hint}",
                 request=self._http().describe(page.request),
             )
-        report.warn(f"items_path {self.config.items_path!r} matched nothing on page {page.number} (taken as empty)")
+        report.warn(f"items_path {items_path!r} matched nothing on page {page.number} (taken as empty)")
 
     def _batched(self, pages: Iterator[tuple[list[Document], Checkpoint | None]]) -> Iterator[list[Document]]:
         size = self.config.batch_size

@@ -28,6 +28,8 @@ class WalkReport:
     expected_items: int | None = None  # the API's own total, when it gives one (progress percentages)
     waiting: str | None = None  # set while a retry or rate-limit wait is under way, e.g. "rate limited: 30 s"
     warnings: list[str] = field(default_factory=list)
+    slices: Any = None  # restsync.connector.slicing.SliceStats of a sliced walk
+    parents: Any = None  # restsync.connector.parents.ParentStats of a parent/child walk
 
     def warn(self, message: str) -> None:
         if message not in self.warnings:
@@ -66,6 +68,8 @@ class WalkReport:
             "duplicates_skipped": self.duplicates_skipped,
             "elapsed_s": round(self.elapsed_s, 3),
             "warnings": list(self.warnings),
+            **({"slices": self.slices.to_dict()} if self.slices is not None else {}),
+            **({"parents": self.parents.to_dict()} if self.parents is not None else {}),
         }
 
 
@@ -82,3 +86,5 @@ class Probe:
     has_next: bool
     documents: list[Document]
     warnings: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # report lines on parents and slices
+    total: int | None = None  # the API's total, when page 1 states one

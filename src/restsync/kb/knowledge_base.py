@@ -7,7 +7,7 @@ import logging
 import uuid
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, ContextManager, Sequence
+from typing import Any, ContextManager, Mapping, Sequence
 
 import numpy as np
 
@@ -16,7 +16,7 @@ from restsync.document import Document, format_utc, json_safe
 from restsync.errors import ConfigError, KnowledgeBaseError
 from restsync.kb.chunking import Chunker, join_chunks
 from restsync.kb.embedding import Embedder, build_embedder, token_spans_of
-from restsync.kb.filters import Filter, parse_filter
+from restsync.kb.filters import Filter, as_text, parse_filter
 from restsync.kb.fingerprint import document_hash, text_hash
 from restsync.kb.retrieval import fuse
 from restsync.kb.settings import KBSettings
@@ -188,10 +188,13 @@ class KnowledgeBase:
                 chunk.vector = vectors[chunk.embed_hash]
         return records, len(to_embed)
 
-    def prune_unseen(self, source: str, run_id: int, *, max_share: float = 0.5, force: bool = False) -> PruneResult:
+    def prune_unseen(self, source: str, run_id: int, *, max_share: float = 0.5, force: bool = False,
+                     keep: Mapping[str, Sequence[Any]] | None = None) -> PruneResult:
         """Delete the source's documents that run `run_id` did not see, unless they are more
-        than `max_share` of it (a broken listing must not wipe a source) and not `force`."""
-        unseen, total = self._store.count_unseen(source, run_id)
+        than `max_share` of it (a broken listing must not wipe a source) and not `force`.
+        `keep` (metadata key -> values) spares documents of collections that were not fully listed."""
+        keep = {key: [as_text(value) for value in values] for key, values in (keep or {}).items()}
+        unseen, total = self._store.count_unseen(source, run_id, keep)
         if not unseen:
             return PruneResult(deleted=0, refused=None, would_delete=0)
         if not force and unseen > max_share * total:
@@ -201,7 +204,7 @@ class KnowledgeBase:
                 "force the prune to delete them anyway"
             )
             return PruneResult(deleted=0, refused=reason, would_delete=unseen)
-        return PruneResult(deleted=self._store.delete_unseen(source, run_id), refused=None, would_delete=unseen)
+        return PruneResult(deleted=self._store.delete_unseen(source, run_id, keep), refused=None, would_delete=unseen)
 
     def list_documents(
         self, *, source: str | None = None, offset: int = 0, limit: int = 30,

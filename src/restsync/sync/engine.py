@@ -21,6 +21,8 @@ from restsync.document import Document, format_utc
 from restsync.sync.result import (
     FAILED, FULL, INCREMENTAL, PARTIAL, SUCCESS, TRUNCATED, PruneOutcome, SyncResult,
 )
+from restsync.sync import coverage
+from restsync.sync.coverage import Keep, finished_slices, kept_collections
 from restsync.sync.state import CHECKPOINT_KEY, WATERMARK_KEY, ListingProgress, newer, parse_instant
 
 DEFAULT_OVERLAP = timedelta(minutes=5)  # re-ask this far behind the watermark: late commits, clock skew
@@ -111,24 +113,31 @@ class SourceSync:
                 self._config, credentials=options.credentials, allow_private=options.allow_private,
                 clock=self._clock, **options.extra,
             )
+            coverage.prepare(connector, kb, source)
             self._walk(connector, listing)
             report = connector.report
+            coverage.remember(kb, source, report, listing.mode == FULL)
             result.warnings = list(report.warnings)
+            keep = kept_collections(report)
             if report.truncated:
                 result.status = TRUNCATED
                 result.truncation_reason = report.truncation_reason
                 result.prune = PruneOutcome(refused_reason=f"listing truncated: {report.truncation_reason}")
+                result.watermark = newer(watermark, finished_slices(report))
             else:
                 result.status = SUCCESS
                 if listing.mode == FULL and listing.shifts and not options.force_prune:
-                    self._keep_after_shift(listing)
+                    self._keep_after_shift(listing, keep)
                 elif listing.mode == FULL:
-                    self._prune(listing)
+                    self._prune(listing, keep)
                 else:
                     result.prune = PruneOutcome(refused_reason="incremental run: vanished items are found by a full sync")
-                result.watermark = newer(watermark, parse_instant(listing.newest_seen))
-                if result.watermark != watermark:
-                    kb.set_state(source, WATERMARK_KEY, result.watermark)
+                if keep:  # some children were not listed: their window must be asked for again
+                    result.status = PARTIAL
+                else:
+                    result.watermark = newer(watermark, parse_instant(listing.newest_seen))
+            if result.watermark != watermark:
+                kb.set_state(source, WATERMARK_KEY, result.watermark)
             # A truncated listing starts over next time rather than resuming past the page cap.
             kb.set_state(source, CHECKPOINT_KEY, None)
         except BaseException as error:  # KeyboardInterrupt too: the run must not stay "running"
@@ -179,10 +188,11 @@ class SourceSync:
         newest = max((doc.doc_updated_at for doc in batch if doc.doc_updated_at is not None), default=None)
         listing.newest_seen = newer(listing.newest_seen, newest)
 
-    def _prune(self, listing: ListingProgress) -> None:
+    def _prune(self, listing: ListingProgress, keep: Keep) -> None:
         options, result = self._options, self.result
         outcome = self._kb.prune_unseen(
-            self._source, listing.listing_id, max_share=options.max_prune_share, force=options.force_prune
+            self._source, listing.listing_id, max_share=options.max_prune_share, force=options.force_prune,
+            **({"keep": keep} if keep else {}),
         )
         result.counts.deleted += outcome.deleted
         result.prune = PruneOutcome(
@@ -192,12 +202,13 @@ class SourceSync:
         if outcome.refused:
             result.status = PARTIAL
 
-    def _keep_after_shift(self, listing: ListingProgress) -> None:
+    def _keep_after_shift(self, listing: ListingProgress, keep: Keep) -> None:
         """The collection changed while it was listed: items that moved may have been passed over
         unseen, so what this listing lacks is no proof that anything is gone. Nothing is deleted;
         the run is partial only if there was something to delete."""
         # max_share 0 refuses any deletion and reports how many documents it would have removed.
-        unseen = self._kb.prune_unseen(self._source, listing.listing_id, max_share=0.0, force=False).would_delete
+        unseen = self._kb.prune_unseen(self._source, listing.listing_id, max_share=0.0, force=False,
+                                       **({"keep": keep} if keep else {})).would_delete
         if not unseen:
             return
         self.result.status = PARTIAL

@@ -8,12 +8,15 @@ fusion and the facade stay untouched.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable, ContextManager, Protocol, Sequence
+from typing import Any, Callable, ContextManager, Mapping, Protocol, Sequence
 
 import numpy as np
 
 from restsync.kb.filters import Filter
 from restsync.kb.types import DocumentInfo, RunInfo, SourceInfo, StoredDocument
+
+# metadata key -> values whose documents a prune keeps (a parent whose children were not all listed)
+Keep = Mapping[str, Sequence[str]]
 
 
 @dataclass(slots=True)
@@ -98,11 +101,12 @@ class Store(Protocol):
         """One transaction: replace each changed document's chunks whole, mark all seen by run_id."""
         ...
 
-    def count_unseen(self, source: str, run_id: int) -> tuple[int, int]:
-        """(documents not seen by run_id, all documents) of the source."""
+    def count_unseen(self, source: str, run_id: int, keep: Keep | None = None) -> tuple[int, int]:
+        """(documents not seen by run_id, all documents) of the source; documents whose metadata
+        `key` holds one of `keep[key]` (as filter text) count as seen."""
         ...
 
-    def delete_unseen(self, source: str, run_id: int) -> int: ...
+    def delete_unseen(self, source: str, run_id: int, keep: Keep | None = None) -> int: ...
     def count_documents(self, source: str | None = None) -> int: ...
     def list_documents(
         self, source: str | None, offset: int, limit: int, title_contains: str | None, doc_id: str | None

@@ -15,14 +15,14 @@ from typing import Any, Callable, Iterator, Sequence
 from urllib.parse import quote
 
 import numpy as np
-from sqlalchemy import Connection, case, create_engine, delete, event, func, insert, select, update
+from sqlalchemy import Connection, and_, case, create_engine, delete, event, exists, func, insert, select, update
 from sqlalchemy.pool import QueuePool
 
 from restsync.document import json_safe
 from restsync.errors import DamagedKnowledgeBaseError, KnowledgeBaseError
 from restsync.kb.filters import metadata_rows
 from restsync.kb.store import schema
-from restsync.kb.store.base import Candidate, DocumentRecord, SearchRequest, VectorHealth
+from restsync.kb.store.base import Candidate, DocumentRecord, Keep, SearchRequest, VectorHealth
 from restsync.kb.store.chunk_map import bump_generation
 from restsync.kb.store.consistency import damaged_vectors, repair_missing_vectors, vector_health
 from restsync.kb.store.failures import read_only as read_only_error
@@ -256,19 +256,19 @@ class SqliteStore:
                     conn.execute(insert(table), rows)
             self._release_rows_after_commit(conn, released)
 
-    def count_unseen(self, source: str, run_id: int) -> tuple[int, int]:
+    def count_unseen(self, source: str, run_id: int, keep: Keep | None = None) -> tuple[int, int]:
         documents = schema.documents.c
-        unseen = case((func.coalesce(documents.last_seen_run, -1) != run_id, 1), else_=0)
+        unseen = case((and_(func.coalesce(documents.last_seen_run, -1) != run_id, *_not_kept(keep)), 1), else_=0)
         with self._read() as conn:
             total, unseen_count = conn.execute(
                 select(func.count(), func.coalesce(func.sum(unseen), 0)).where(documents.source == source)
             ).one()
         return int(unseen_count), int(total)
 
-    def delete_unseen(self, source: str, run_id: int) -> int:
+    def delete_unseen(self, source: str, run_id: int, keep: Keep | None = None) -> int:
         documents = schema.documents.c
         unseen = select(documents.doc_key).where(
-            documents.source == source, func.coalesce(documents.last_seen_run, -1) != run_id
+            documents.source == source, func.coalesce(documents.last_seen_run, -1) != run_id, *_not_kept(keep)
         )
         with self._write() as conn:
             deleted, released = self._delete_documents(conn, unseen)
@@ -499,3 +499,12 @@ def _configure_connection(dbapi_connection: Any, _: Any, *, read_only: bool = Fa
 def _begin(conn: Connection) -> None:
     # Writers take the lock up front: no deadlock upgrading a read lock mid-transaction.
     conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("kb_write") else "BEGIN")
+
+
+def _not_kept(keep: Keep | None) -> list[Any]:
+    """Conditions leaving out documents a prune must keep (metadata `key` in the listed values)."""
+    meta = schema.doc_meta.c
+    return [
+        ~exists().where(meta.doc_key == schema.documents.c.doc_key, meta.key == key, meta.text_value.in_(list(values)))
+        for key, values in (keep or {}).items() if values
+    ]
