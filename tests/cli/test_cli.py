@@ -9,7 +9,7 @@ import yaml
 
 from restsync.cli.main import main
 from restsync.demo.server import DemoApiServer
-from test_cli_support import TOKEN, BearerOnlyServer, demo_config
+from servers.bearer_only import TOKEN, BearerOnlyServer, demo_config
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,7 @@ import pytest
 
 from restsync.cli.main import main
 from restsync.demo.server import DemoApiServer, load_articles
-from test_cli_support import BearerOnlyServer, demo_config
+from servers.bearer_only import BearerOnlyServer, demo_config
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,7 @@ from restsync.cli.progress import Progress
 from restsync.clock import FakeClock
 from restsync.connector.report import WalkReport
 from restsync.demo.server import DemoApiServer, load_articles
-from test_cli_support import demo_config
+from servers.bearer_only import demo_config
 
 
 def last_drawn(stream: io.StringIO) -> str:

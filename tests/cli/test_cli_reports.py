@@ -12,7 +12,7 @@ from restsync.cli.common import ALLOW_PRIVATE_HINT
 from restsync.cli.main import main
 from restsync.demo.server import DemoApiServer, load_articles
 from restsync.http import ssrf
-from test_cli_support import demo_config
+from servers.bearer_only import demo_config
 
 
 @pytest.fixture(scope="module")

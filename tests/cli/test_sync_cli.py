@@ -19,7 +19,7 @@ import yaml
 from restsync.cli.main import main
 from restsync.kb import KnowledgeBase
 from restsync.kb.settings import KBSettings
-from test_sync_support import ItemsApi, source_config, stamp
+from servers.items_api import ItemsApi, source_config, stamp
 
 SYNC_KEYS = {"status", "documents_new", "documents_updated", "documents_unchanged", "documents_deleted",
              "chunks_embedded", "watermark"}

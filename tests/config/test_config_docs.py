@@ -12,7 +12,7 @@ import yaml
 from restsync.config import load_config
 from restsync.config.vocabulary import AUTH_TYPES, PAGINATION_TYPES
 
-DOC = Path(__file__).resolve().parents[1] / "docs" / "configuration.md"
+DOC = Path(__file__).resolve().parents[2] / "docs" / "configuration.md"
 BLOCK = re.compile(r"```(yaml|json)\n(.*?)```", re.DOTALL)
 
 

@@ -8,11 +8,10 @@ from datetime import timedelta
 from restsync.cli.output import render_check
 from restsync.clock import FakeClock
 from restsync.diagnostics import run_check, run_preview
-from servers.capped_search import ORIGIN, CappedSearchServer, tickets
+from servers.capped_search import ORIGIN, CappedSearchServer, search_config, tickets
 from servers.harness import connect
 from servers.repos import REPOS_PATH, ReposServer
-from test_walk_parents import config as repos_config
-from test_walk_slices import config as search_config
+from servers.repos import issues_config as repos_config
 
 
 def test_check_shows_the_parents_first_items_and_the_first_childs_page(serve, clock):

@@ -8,32 +8,11 @@ import pytest
 
 from restsync.errors import AuthError, ConfigError
 from restsync.timestamps import parse_timestamp
-from servers.repos import REPOS_PATH, ReposServer
 from servers.harness import assert_unique, connect, load_all, poll_all
+from servers.repos import REPOS_PATH, ReposServer
+from servers.repos import issues_config as config
 
 REPOS = {"widgets": 23, "gadgets": 7, "empty": 0, "sprockets": 12, "gizmos": 31}
-
-
-def config(server: ReposServer, **overrides) -> dict:
-    raw = {
-        "url": server.url("/repos/acme/{parent.name}/issues"),
-        "query_params": {"per_page": "10", "since": "{poll_start}"},
-        "id_field": "number",
-        "title_field": "title",
-        "content_fields": ["title", "body"],
-        "link_field": "html_url",
-        "poll_timestamp_field": "updated_at",
-        "pagination_type": "link_header",
-        "concurrency": 3,
-        "parent": {
-            "url": server.url(REPOS_PATH),
-            "query_params": {"per_page": "2"},
-            "pagination_type": "link_header",
-            "fields": ["id", "name", "full_name"],
-        },
-    }
-    raw.update(overrides)
-    return raw
 
 
 def titles(documents) -> list[str]:

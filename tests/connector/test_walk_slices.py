@@ -11,7 +11,8 @@ import pytest
 from restsync.clock import FakeClock
 from restsync.errors import ConfigError
 from restsync.timestamps import parse_timestamp
-from servers.capped_search import ORIGIN, SEARCH_PATH, CappedSearchServer, tickets
+from servers.capped_search import ORIGIN, CappedSearchServer, tickets
+from servers.capped_search import search_config as config
 from servers.harness import assert_unique, connect, load_all, poll_all
 
 NOW = ORIGIN + timedelta(days=10)
@@ -20,21 +21,6 @@ NOW = ORIGIN + timedelta(days=10)
 @pytest.fixture
 def clock() -> FakeClock:
     return FakeClock(start=NOW.timestamp())
-
-
-def config(server: CappedSearchServer, **slice_keys) -> dict:
-    return {
-        "url": server.url(SEARCH_PATH),
-        "query_params": {"updated_since": "{poll_start}", "updated_until": "{poll_end}"},
-        "items_path": "$.results",
-        "id_field": "id",
-        "content_fields": ["subject", "description"],
-        "poll_timestamp_field": "updated_at",
-        "pagination_type": "page",
-        "pagination_config": {"page_param": "page", "page_size_param": "per_page", "page_size": 100,
-                              "total_path": "$.count"},
-        "slice": {"start": "2024-01-01T00:00:00Z", "step": "7d", "max_items_per_slice": 1000, **slice_keys},
-    }
 
 
 def ids(documents) -> list[str]:
@@ -201,7 +187,6 @@ def test_slicing_needs_the_window_in_the_request_and_a_timestamp_field():
 class _NoServer:
     def url(self, path: str) -> str:
         return "http://127.0.0.1:9" + path
-
 
 
 def test_a_stored_slice_config_loads_again():

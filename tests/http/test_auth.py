@@ -19,7 +19,7 @@ from restsync.http.auth import (
     OAuth2ClientCredentialsAuth,
     build_auth,
 )
-from test_http_support import LoopbackServer, Reply, ok
+from servers.loopback import LoopbackServer, Reply, ok
 
 
 def applied(auth: httpx.Auth | None) -> httpx.Request:

@@ -21,7 +21,7 @@ from restsync.errors import (
 )
 from restsync.http import HttpClient, RequestSpec, RetryPolicy
 from restsync.http.auth import build_auth
-from test_http_support import LoopbackServer, Reply, ok
+from servers.loopback import LoopbackServer, Reply, ok
 
 NO_JITTER = RetryPolicy(max_attempts=5, backoff_base=1.0, backoff_max=30.0, jitter=0.0, max_rate_limit_waits=10)
 

@@ -16,7 +16,7 @@ from restsync.config import load_config
 from restsync.connector import RestApiConnector
 from restsync.errors import ClientRequestError, InvalidResponseError, RetriesExhaustedError, SourceError
 from restsync.http import HttpClient, RequestSpec, RetryPolicy
-from test_http_support import LoopbackServer, Reply, Seen
+from servers.loopback import LoopbackServer, Reply, Seen
 
 ENV = {"HK": "ENVHDRSECRET", "QK": "ENVQSECRET", "QV": "ENVQVALUE"}
 ALL_SECRETS = ("ENVHDRSECRET", "ENVQSECRET", "ENVQVALUE", "QSECRET", "RAWSECRET")

@@ -8,7 +8,7 @@ from restsync.clock import FakeClock
 from restsync.errors import BlockedAddressError, InvalidResponseError
 from restsync.http import HttpClient, RequestSpec
 from restsync.http.body import describe_not_json
-from test_http_support import LoopbackServer, Reply
+from servers.loopback import LoopbackServer, Reply
 
 LOGIN_PAGE = "<!DOCTYPE html>\n<html><head><title>Sign in</title></head><body>" + "Please log in. " * 20 + "</body></html>"
 

@@ -9,7 +9,7 @@ import pytest
 from restsync.clock import FakeClock
 from restsync.errors import ConfigError
 from restsync.http import HttpClient, RatePacer, RequestSpec
-from test_http_support import LoopbackServer, Reply, ok
+from servers.loopback import LoopbackServer, Reply, ok
 
 
 def test_pacer_spaces_sequential_calls():

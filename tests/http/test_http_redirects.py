@@ -8,7 +8,7 @@ import pytest
 from restsync.errors import BlockedAddressError, ConfigError
 from restsync.http import HttpClient, RequestSpec
 from restsync.http.auth import build_auth
-from test_http_support import LoopbackServer, Reply, ok
+from servers.loopback import LoopbackServer, Reply, ok
 
 
 def test_py_ssrf_9_redirect_to_loopback_is_rechecked_and_not_fetched():

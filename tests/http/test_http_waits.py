@@ -7,7 +7,7 @@ import pytest
 from restsync.clock import FakeClock
 from restsync.errors import RetriesExhaustedError
 from restsync.http import HttpClient, RequestSpec, RetryPolicy
-from test_http_support import LoopbackServer, Reply, ok
+from servers.loopback import LoopbackServer, Reply, ok
 
 NO_JITTER = RetryPolicy(max_attempts=5, backoff_base=1.2, jitter=0.0, retry_after_cap=300.0)
 

@@ -10,7 +10,7 @@ import pytest
 from restsync.errors import BlockedAddressError, ConfigError
 from restsync.http import HttpClient, RequestSpec
 from restsync.http.ssrf import AddressGuard, GuardedTransport, is_disallowed_address
-from test_http_support import LoopbackServer, ok
+from servers.loopback import LoopbackServer, ok
 
 
 def resolver_for(table: dict[str, list[str]], calls: list[str] | None = None):

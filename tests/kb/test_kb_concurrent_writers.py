@@ -17,7 +17,7 @@ import yaml
 from restsync.clock import FakeClock
 from restsync.document import Document
 from restsync.kb import HashingEmbedder, KBSettings, KnowledgeBase
-from test_sync_support import ItemsApi, source_config
+from servers.items_api import ItemsApi, source_config
 
 SETTINGS = KBSettings(embedder="hashing-64", chunk_tokens=16, chunk_overlap=4)
 

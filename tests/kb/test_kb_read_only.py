@@ -21,7 +21,7 @@ import yaml
 from restsync.cli.main import main
 from restsync.errors import ReadOnlyKnowledgeBaseError
 from restsync.kb import KBSettings, KnowledgeBase
-from test_sync_support import ItemsApi, source_config
+from servers.items_api import ItemsApi, source_config
 
 
 @contextmanager

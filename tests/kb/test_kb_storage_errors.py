@@ -21,7 +21,7 @@ from restsync.errors import DiskFullError
 from restsync.kb import HashingEmbedder, KBSettings, KnowledgeBase
 from restsync.kb.store.sqlite import DATABASE_FILE, VECTOR_FILE
 from restsync.kb.store.vectors import VectorFile
-from test_sync_support import ItemsApi, source_config
+from servers.items_api import ItemsApi, source_config
 
 
 def run_cli(capsys, *argv: str) -> tuple[int, str, str]:

@@ -18,7 +18,7 @@ from restsync.document import Document
 from restsync.errors import DamagedKnowledgeBaseError
 from restsync.kb import HashingEmbedder, KBSettings, KnowledgeBase
 from restsync.kb.store.sqlite import DATABASE_FILE, VECTOR_FILE
-from test_sync_support import ItemsApi, source_config
+from servers.items_api import ItemsApi, source_config
 
 SETTINGS = KBSettings(embedder="hashing-64", chunk_tokens=16, chunk_overlap=4)
 TOPICS = ["walrus", "narwhal", "pelican", "otter", "heron", "lynx", "badger", "marmot"]

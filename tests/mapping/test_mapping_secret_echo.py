@@ -17,7 +17,7 @@ from restsync.cli.main import main
 from restsync.config import load_config
 from restsync.kb import KBSettings, KnowledgeBase
 from restsync.mapping.mapper import DocumentMapper
-from test_sync_support import ItemsApi, source_config, stamp
+from servers.items_api import ItemsApi, source_config, stamp
 
 # `/`, `+` and `=` make the percent-encoded form differ; the odd word is what the keyword index would hold.
 TOKEN = "tok-zqxwv9Secret/Value+Key=42"

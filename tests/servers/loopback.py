@@ -1,4 +1,4 @@
-"""A scripted loopback HTTP server for the HTTP-layer tests (imported by test_http_*.py, test_auth.py).
+"""A scripted loopback HTTP server for the HTTP-layer tests (used by the tests in tests/http/).
 
 Each test passes a `respond(seen, index) -> Reply` function; the server records every request.
 Replies can also misbehave on purpose: cut the body short or reset the connection mid-body.

@@ -17,7 +17,7 @@ from restsync.kb.settings import KBSettings
 from restsync.kb.embedding import HashingEmbedder
 from restsync.sync import SourceSync, SyncOptions, add_source, sync_source
 from restsync.sync.state import CHECKPOINT_KEY, WATERMARK_KEY
-from test_sync_support import ItemsApi, make_item, source_config, stamp
+from servers.items_api import ItemsApi, make_item, source_config, stamp
 
 SOURCE = "articles"
 

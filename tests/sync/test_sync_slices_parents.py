@@ -15,10 +15,9 @@ from restsync.sync import sync_source
 from restsync.sync.state import CHECKPOINT_KEY, WATERMARK_KEY
 from restsync.timestamps import parse_timestamp
 from servers.base import json_error
-from servers.capped_search import ORIGIN, CappedSearchServer, tickets
+from servers.capped_search import ORIGIN, CappedSearchServer, search_config, tickets
 from servers.repos import ReposServer
-from test_walk_parents import config as repos_config
-from test_walk_slices import config as search_config
+from servers.repos import issues_config as repos_config
 
 NOW = ORIGIN + timedelta(days=10)
 
