@@ -8,20 +8,10 @@ import pytest
 import yaml
 
 from restsync.cli.main import main
-from restsync.demo.server import DemoApiServer
 from servers.bearer_only import TOKEN, BearerOnlyServer, demo_config
 
 
-@pytest.fixture(scope="module")
-def demo_url():
-    with DemoApiServer() as server:
-        yield server.url
-
-
-@pytest.fixture(autouse=True)
-def demo_env(demo_url, monkeypatch):
-    monkeypatch.setenv("RESTSYNC_DEMO_URL", demo_url)
-    monkeypatch.delenv("RESTSYNC_ALLOW_PRIVATE", raising=False)
+pytestmark = pytest.mark.usefixtures("demo_env")  # tests/cli/conftest.py
 
 
 def test_check_reports_items_pagination_and_field_presence(tmp_path, capsys):

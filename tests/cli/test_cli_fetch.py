@@ -12,19 +12,11 @@ from pathlib import Path
 import pytest
 
 from restsync.cli.main import main
-from restsync.demo.server import DemoApiServer, load_articles
+from restsync.demo.server import load_articles
 from servers.bearer_only import BearerOnlyServer, demo_config
 
 
-@pytest.fixture(scope="module")
-def demo_url():
-    with DemoApiServer() as server:
-        yield server.url
-
-
-@pytest.fixture(autouse=True)
-def demo_env(demo_url, monkeypatch):
-    monkeypatch.setenv("RESTSYNC_DEMO_URL", demo_url)
+pytestmark = pytest.mark.usefixtures("demo_env")  # tests/cli/conftest.py
 
 
 def read_jsonl(path: Path) -> list[dict]:

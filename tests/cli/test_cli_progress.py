@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import io
 
-import pytest
-
 from restsync.cli.main import main
 from restsync.cli.progress import Progress
 from restsync.clock import FakeClock
 from restsync.connector.report import WalkReport
-from restsync.demo.server import DemoApiServer, load_articles
+from restsync.demo.server import load_articles
 from servers.bearer_only import demo_config
 
 
@@ -95,13 +93,6 @@ def test_page_counts_alone_still_work_as_the_sync_command_sends_them():
     clock.advance(1.0)
     progress.update(pages=2, documents=40)
     assert last_drawn(tty) == "fetch: 2 pages, 40 documents, 40 docs/s, 1.0s"
-
-
-@pytest.fixture
-def demo_env(monkeypatch):
-    with DemoApiServer() as server:
-        monkeypatch.setenv("RESTSYNC_DEMO_URL", server.url)
-        yield server.url
 
 
 def test_fetch_shows_the_apis_total_in_its_final_line(tmp_path, capsys, demo_env):

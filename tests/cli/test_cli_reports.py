@@ -10,21 +10,12 @@ import pytest
 
 from restsync.cli.common import ALLOW_PRIVATE_HINT
 from restsync.cli.main import main
-from restsync.demo.server import DemoApiServer, load_articles
+from restsync.demo.server import load_articles
 from restsync.http import ssrf
 from servers.bearer_only import demo_config
 
 
-@pytest.fixture(scope="module")
-def demo_url():
-    with DemoApiServer() as server:
-        yield server.url
-
-
-@pytest.fixture(autouse=True)
-def demo_env(demo_url, monkeypatch):
-    monkeypatch.setenv("RESTSYNC_DEMO_URL", demo_url)
-    monkeypatch.delenv("RESTSYNC_ALLOW_PRIVATE", raising=False)
+pytestmark = pytest.mark.usefixtures("demo_env")  # tests/cli/conftest.py
 
 
 @pytest.fixture
