@@ -68,7 +68,7 @@ def test_preview_shows_n_documents_as_ingested(tmp_path, capsys):
 def test_credentials_file_is_merged_and_bad_tokens_fail_with_exit_1(tmp_path, capsys):
     with BearerOnlyServer() as api:
         config = tmp_path / "notes.json"
-        config.write_text(json.dumps({"url": api.url, "auth_type": "bearer", "content_fields": "text"}))
+        config.write_text(json.dumps({"url": api.url("/notes"), "auth_type": "bearer", "content_fields": "text"}))
         secrets = tmp_path / "secrets.yaml"
         secrets.write_text(f"token: {TOKEN}\n")
         assert main(["check", str(config), "--credentials", str(secrets), "--allow-private"]) == 0

@@ -64,7 +64,7 @@ def test_a_failing_source_exits_1_with_one_line_and_keeps_the_old_file(tmp_path,
     out.write_text("previous good run\n")
     with BearerOnlyServer() as api:
         config = tmp_path / "notes.yaml"
-        config.write_text(f"url: {api.url}\nauth_type: bearer\ncredentials: {{token: wrong}}\ncontent_fields: text\n")
+        config.write_text(f"url: {api.url('/notes')}\nauth_type: bearer\ncredentials: {{token: wrong}}\ncontent_fields: text\n")
         assert main(["fetch", str(config), "-o", str(out), "--allow-private", "--quiet"]) == 1
     err = capsys.readouterr().err
     assert "Traceback" not in err and "wrong" not in err

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import yaml
 
 from restsync.cli.demo import config_path
+
+from .base import ApiServer, RecordedRequest, Reply
 
 TOKEN = "tok-9f8e7d-never-printed"
 
@@ -23,32 +22,10 @@ def demo_config(tmp_path: Path, **overrides) -> Path:
     return path
 
 
-class BearerOnlyHandler(BaseHTTPRequestHandler):
-    def log_message(self, *args) -> None:
-        pass
+class BearerOnlyServer(ApiServer):
+    """Three notes at any path, for the right bearer token only (401 otherwise)."""
 
-    def do_GET(self) -> None:  # noqa: N802
-        if self.headers.get("Authorization") != f"Bearer {TOKEN}":
-            status, body = 401, {"error": "bad token"}
-        else:
-            status, body = 200, {"items": [{"id": n, "text": f"note {n}"} for n in range(3)]}
-        payload = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
-
-
-class BearerOnlyServer:
-    def __enter__(self) -> "BearerOnlyServer":
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), BearerOnlyHandler)
-        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
-        self._thread.start()
-        self.url = f"http://127.0.0.1:{self._httpd.server_address[1]}/notes"
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self._httpd.shutdown()
-        self._httpd.server_close()
-        self._thread.join(timeout=5)
+    def handle(self, request: RecordedRequest) -> Reply:
+        if request.headers.get("authorization") != f"Bearer {TOKEN}":
+            return Reply(401, {"error": "bad token"})
+        return Reply(200, {"items": [{"id": n, "text": f"note {n}"} for n in range(3)]})
