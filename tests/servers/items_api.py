@@ -7,13 +7,13 @@ stall before serving a page until released (to kill a sync mid-walk).
 
 from __future__ import annotations
 
-import json
 import threading
 from datetime import datetime, timedelta, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
+from .base import ApiServer, RecordedRequest, Reply
+
+ITEMS_PATH = "/api/items"
 BASE_TIME = datetime(2025, 1, 1, tzinfo=timezone.utc)
 
 
@@ -32,7 +32,8 @@ def make_item(number: int, *, day: int | None = None, body: str | None = None) -
 
 
 class ItemsApi:
-    """A threaded HTTP server on 127.0.0.1; mutate `items` between syncs."""
+    """The dataset on a loopback `ApiServer`; mutate `items` between syncs. `requests` holds the
+    query of every request, in order."""
 
     def __init__(self, count: int = 0):
         self.items: dict[int, dict[str, Any]] = {n: make_item(n) for n in range(1, count + 1)}
@@ -43,23 +44,19 @@ class ItemsApi:
         self.stall_from_page: int | None = None
         self.release = threading.Event()
         self.stalled = threading.Event()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.02,), daemon=True)
+        self._server = _ItemsServer(self)
 
     @property
     def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}/api/items"
+        return self._server.url(ITEMS_PATH)
 
     def __enter__(self) -> "ItemsApi":
-        self._thread.start()
+        self._server.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.release.set()
-        self._server.shutdown()
-        self._server.server_close()
+        self._server.stop()
 
     def pages_requested(self) -> list[int]:
         return [int(r.get("page", "1")) for r in self.requests]
@@ -80,27 +77,15 @@ class ItemsApi:
         chunk = listed[(page - 1) * per_page: page * per_page]
         return 200, {"items": chunk, "meta": {"total_pages": total_pages}}
 
-    def _handler(self) -> type[BaseHTTPRequestHandler]:
-        api = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, format: str, *args: Any) -> None:  # keep test output clean
-                pass
+class _ItemsServer(ApiServer):
+    def __init__(self, api: ItemsApi):
+        super().__init__()
+        self._api = api
 
-            def do_GET(self) -> None:
-                query = {k: v[-1] for k, v in parse_qs(urlsplit(self.path).query, keep_blank_values=True).items()}
-                status, payload = api.respond(query)
-                body = json.dumps(payload).encode()
-                try:
-                    self.send_response(status)
-                    self.send_header("Content-Type", "application/json")
-                    self.send_header("Content-Length", str(len(body)))
-                    self.end_headers()
-                    self.wfile.write(body)
-                except OSError:  # the client went away (a killed sync)
-                    pass
-
-        return Handler
+    def handle(self, request: RecordedRequest) -> Reply:
+        status, payload = self._api.respond(dict(request.query))
+        return Reply(status, payload)
 
 
 def _instant(text: str) -> datetime:
