@@ -7,12 +7,12 @@ Replies can also misbehave on purpose: cut the body short or reset the connectio
 from __future__ import annotations
 
 import json
-import socket
-import struct
 import threading
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable
+
+from . import base
+from .base import ApiServer, RecordedRequest
 
 
 @dataclass
@@ -47,70 +47,41 @@ def ok(body: Any) -> Reply:
 
 
 class LoopbackServer:
-    """ThreadingHTTPServer on 127.0.0.1, port 0, answering with a scripted function."""
+    """An `ApiServer` on 127.0.0.1 answering with a scripted function; `requests` holds what it saw."""
 
     def __init__(self, respond: Callable[[Seen, int], Reply]):
         self.respond = respond
         self.requests: list[Seen] = []
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
-        self._server.daemon_threads = True
-        self.port = self._server.server_address[1]
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
+        self._server = _Scripted(self._answer).start()
+        self._base_url = self._server.base_url  # still known after the server stopped (messages name it)
+        self.port = int(self._base_url.rsplit(":", 1)[1])
 
     def url(self, path: str = "/") -> str:
-        return f"http://127.0.0.1:{self.port}{path}"
+        return self._base_url + path
 
     def __enter__(self) -> "LoopbackServer":
-        self._thread.start()
         return self
 
     def __exit__(self, *exc_info: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        self._server.stop()
 
-    def _record(self, seen: Seen) -> int:
+    def _answer(self, request: RecordedRequest) -> base.Reply:
+        seen = Seen(request.method, request.target, request.headers, request.raw_body)
         with self._lock:
             self.requests.append(seen)
-            return len(self.requests) - 1
+            index = len(self.requests) - 1
+        reply = self.respond(seen, index)
+        cut = reply.send_only
+        return base.Reply(reply.status, body=reply.payload(), headers=dict(reply.headers), content_type=None,
+                          reset_after_bytes=cut if reply.reset else None,
+                          cut_after_bytes=None if reply.reset else cut)
 
-    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
-        server = self
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"  # keep-alive, as real APIs
-            wbufsize = 1 << 16  # headers and body in one write: no Nagle / delayed-ACK stalls
+class _Scripted(ApiServer):
+    def __init__(self, answer: Callable[[RecordedRequest], base.Reply]):
+        super().__init__()
+        self._answer = answer
 
-            def _handle(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(length) if length else b""
-                seen = Seen(self.command, self.path, {k.lower(): v for k, v in self.headers.items()}, body)
-                reply = server.respond(seen, server._record(seen))
-                payload = reply.payload()
-                self.send_response(reply.status)
-                for name, value in reply.headers.items():
-                    self.send_header(name, value)
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                if reply.send_only is None:
-                    self.wfile.write(payload)
-                    return
-                self.wfile.write(payload[: reply.send_only])
-                self.wfile.flush()
-                self.close_connection = True
-                if reply.reset:
-                    self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-                self.connection.close()
-
-            do_GET = do_POST = do_PUT = do_DELETE = _handle
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-            def finish(self) -> None:
-                try:
-                    super().finish()
-                except (OSError, ValueError):
-                    pass  # the connection was cut on purpose
-
-        return Handler
+    def handle(self, request: RecordedRequest) -> base.Reply:
+        return self._answer(request)
