@@ -8,6 +8,8 @@ Endpoints (all JSON):
   /next?after=&limit=            {"items": [...], "links": {"next": "/next?after=..."}}
   /link?page=&per_page=          [...]                           + Link: <...>; rel="next"
 Items are generated on the fly (the server holds no dataset), so 200k items cost it no memory.
+With --no-totals no response states a total (no X-Total-Count, no "total"): what RAGFlow-style
+configs meet, where the end of the data shows only as an empty page.
 """
 
 from __future__ import annotations
@@ -59,7 +61,7 @@ def items_json(start: int, end: int) -> Raw:
     return Raw("[" + ", ".join(item_json(i) for i in range(start, end)) + "]")
 
 
-def make_handler(total: int, latency_s: float):
+def make_handler(total: int, latency_s: float, totals: bool = True):
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"  # keep-alive, as real APIs
         disable_nagle_algorithm = True  # headers and body go out in two writes: no 40 ms delayed-ACK stalls
@@ -74,7 +76,7 @@ def make_handler(total: int, latency_s: float):
             url = urlparse(self.path)
             q = {k: v[0] for k, v in parse_qs(url.query).items()}
             size = min(int(q.get("per_page") or q.get("limit") or PAGE_CAP), PAGE_CAP)
-            headers: dict[str, str] = {"X-Total-Count": str(total)}
+            headers: dict[str, str] = {"X-Total-Count": str(total)} if totals else {}
             if url.path == "/page" or url.path == "/link":
                 page = int(q.get("page", 1))
                 start = (page - 1) * size
@@ -84,10 +86,12 @@ def make_handler(total: int, latency_s: float):
                     if start + size < total:
                         headers["Link"] = f'<http://{self.headers["Host"]}/link?page={page + 1}&per_page={size}>; rel="next"'
                 else:
-                    body = {"items": items, "total": total}
+                    body = {"items": items, "total": total} if totals else {"items": items}
             elif url.path == "/offset":
                 start = int(q.get("offset", 0))
-                body = {"items": items_json(start, min(start + size, total)), "total": total}
+                body = {"items": items_json(start, min(start + size, total))}
+                if totals:
+                    body["total"] = total
             elif url.path in ("/cursor", "/next"):
                 start = int(q.get("cursor") or q.get("after") or 0)
                 end = min(start + size, total)
@@ -115,8 +119,8 @@ def make_handler(total: int, latency_s: float):
     return Handler
 
 
-def serve(total: int, latency_ms: float, port: int = 0) -> ThreadingHTTPServer:
-    server = ThreadingHTTPServer(("127.0.0.1", port), make_handler(total, latency_ms / 1000))
+def serve(total: int, latency_ms: float, port: int = 0, totals: bool = True) -> ThreadingHTTPServer:
+    server = ThreadingHTTPServer(("127.0.0.1", port), make_handler(total, latency_ms / 1000, totals))
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server
@@ -127,8 +131,9 @@ if __name__ == "__main__":
     parser.add_argument("--items", type=int, default=20_000)
     parser.add_argument("--latency-ms", type=float, default=0.0)
     parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--no-totals", action="store_true", help="state no total anywhere")
     args = parser.parse_args()
-    srv = serve(args.items, args.latency_ms, args.port)
+    srv = serve(args.items, args.latency_ms, args.port, totals=not args.no_totals)
     print(f"http://127.0.0.1:{srv.server_address[1]}", flush=True)
     try:
         threading.Event().wait()

@@ -9,7 +9,8 @@ from importlib import resources
 
 from restsync.demo.server import DemoApiServer
 
-BLOCKED = ("numpy", "sqlalchemy", "torch", "sentence_transformers", "transformers")
+# msgspec (the `fast` extra) too: the standard json parser must do without it.
+BLOCKED = ("numpy", "sqlalchemy", "torch", "sentence_transformers", "transformers", "msgspec")
 
 SCRIPT = """
 import sys

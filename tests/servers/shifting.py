@@ -26,7 +26,7 @@ def feed_item(number: int) -> dict:
 
 class ShiftingFeedServer(ApiServer):
     def __init__(self, count: int = 100, *, seed: int = 0, max_inserts: int = 3, max_deletes: int = 0,
-                 changes: int | None = None, per_page: int = 10):
+                 changes: int | None = None, per_page: int = 10, totals: bool = True):
         super().__init__()
         self.items = [feed_item(n) for n in range(count, 0, -1)]  # newest first
         self.original = {item["id"] for item in self.items}
@@ -38,6 +38,7 @@ class ShiftingFeedServer(ApiServer):
         self._max_deletes = max_deletes
         self._changes_left = changes  # None: change before every answer
         self._per_page = per_page
+        self._totals = totals  # False: no total in any answer (only an empty page ends a walk)
         self._next = count + 1
         self._answers = 0
         self._state = threading.Lock()
@@ -64,7 +65,7 @@ class ShiftingFeedServer(ApiServer):
             chunk = [dict(item) for item in self.items[offset : offset + limit]]
             total = len(self.items)
             self.totals.append(total)
-        return Reply(json={"items": chunk, "total": total})
+        return Reply(json={"items": chunk, "total": total} if self._totals else {"items": chunk})
 
     def remove(self, number: int) -> None:
         """Delete one item for good (while the collection is otherwise quiet)."""

@@ -62,6 +62,7 @@ class RestApiConnector:
         if credentials:
             self._credentials.update(credentials)
         self._client: HttpClient | None = None
+        self._walkers: set[PageWalker] = set()  # the walks in progress, told of rate-limit waits
         self._mapper = DocumentMapper(self.config, self.config.namespace, secrets=self._document_secrets())
         self.report = WalkReport()
         # Parent keys whose children an earlier sync listed (set by the sync engine): a new parent's
@@ -264,11 +265,16 @@ class RestApiConnector:
             clock=self._clock,
             checkpoints=config.pagination_type != "none",
             identify=item_identity(config.id_field),
+            requests_per_second=config.requests_per_second,
         )
         resume = _resume_state(checkpoint, config)
-        for page in walker.walk(build_base_request(config, window), resume):
-            self._check_items_found(page, report, config.items_path)
-            yield page
+        self._walkers.add(walker)
+        try:
+            for page in walker.walk(build_base_request(config, window), resume):
+                self._check_items_found(page, report, config.items_path)
+                yield page
+        finally:
+            self._walkers.discard(walker)
 
     def _progress(self, report: WalkReport) -> None:
         """After each page: the running report of the whole walk (slices and children count into it)."""
@@ -347,6 +353,9 @@ class RestApiConnector:
         """Show a retry or rate-limit wait while it lasts: a long Retry-After must not look like a hang."""
         report = self.report
         report.waiting = reason
+        if reason.startswith("rate limited"):  # one client, one budget: every walk slows down
+            for walker in list(self._walkers):
+                walker.throttled()
         if self.on_progress is not None:
             self.on_progress(report)
 

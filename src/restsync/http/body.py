@@ -6,6 +6,12 @@ import json
 import sys
 from typing import Any, Callable
 
+try:  # the `fast` extra: about 3x faster than json on API pages; the standard parser otherwise
+    from msgspec import DecodeError as _FastDecodeError
+    from msgspec.json import decode as _fast_decode
+except ImportError:  # pragma: no cover - exercised where the extra is not installed
+    _fast_decode = None
+
 
 class TruncatedBodyError(Exception):
     """The body ends in the middle of a JSON value: the transfer was cut short, worth a retry."""
@@ -23,6 +29,11 @@ def decode_json_body(content: bytes) -> Any:
     """Parsed JSON, or None for an empty body (204 and friends)."""
     if not content or content.isspace():
         return None
+    if _fast_decode is not None:
+        try:
+            return _fast_decode(content)
+        except (_FastDecodeError, RecursionError):
+            pass  # the standard parser below gives the verdict (cut short, not JSON, unusable), or accepts NaN
     try:
         return json.loads(content)
     except RecursionError:

@@ -260,6 +260,9 @@ class AutoPaginator(Paginator):
     def remaining_requests(self, req: RequestSpec) -> list[RequestSpec] | None:
         return self._delegate.remaining_requests(req) if self._delegate is not None else None
 
+    def speculative_requests(self, req: RequestSpec, count: int) -> list[RequestSpec]:
+        return self._delegate.speculative_requests(req, count) if self._delegate is not None else []
+
     def checkpoint(self) -> dict:
         if self._delegate is None or self.detection is None:
             return {}
@@ -294,5 +297,6 @@ class AutoPaginator(Paginator):
         self.total_change = delegate.total_change
         self.end_reason = delegate.end_reason
         self.probing = delegate.probing
+        self.last_page_short = delegate.last_page_short
         self.shift_notes = delegate.shift_notes
         self.undercount = getattr(delegate, "undercount", None)

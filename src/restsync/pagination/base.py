@@ -146,6 +146,9 @@ class Paginator:
         # (WordPress answers 400 past its last page) confirms the claim instead of failing the walk.
         self.probing = False
         self.shift_notes: list[str] = []  # how the collection visibly changed during the walk
+        # The page just read was shorter than the pages before it (or than the configured size): a
+        # client error on the next request is the API refusing a page past its end, not a failure.
+        self.last_page_short = False
         self._stated_total: int | None = None
         self._signals = StopSignals(
             check_path(has_more_path, "has_more_path"),
@@ -170,7 +173,7 @@ class Paginator:
         self.discard_page = self.burst_broken = False
         self.total_change = None
         self._items_seen += len(items)
-        signals = self._signals.read(response)
+        signals = self._read_signals(response, items)
         # The latest response that states a total wins: totals grow while we walk.
         if signals.total is not None:
             if self._stated_total is not None and signals.total != self._stated_total:
@@ -190,6 +193,12 @@ class Paginator:
     def remaining_requests(self, req: RequestSpec) -> list[RequestSpec] | None:
         """Requests for every later page when they are addressable up front; None otherwise."""
         return None
+
+    def speculative_requests(self, req: RequestSpec, count: int) -> list[RequestSpec]:
+        """Up to `count` requests for the pages after those already handed out, when no total says
+        where the data ends but the pages so far were full: the walker fetches them ahead, and the first
+        empty page ends the walk. Empty when this style cannot address pages or the last page was short."""
+        return []
 
     def checkpoint(self) -> dict:
         state = {
@@ -215,6 +224,9 @@ class Paginator:
         self._restore_position(state)
 
     # -- what each style fills in ------------------------------------------------------------
+
+    def _read_signals(self, response: ApiResponse, items: list) -> Signals:
+        return self._signals.read(response)
 
     def _advance(self, response: ApiResponse, items: list) -> bool:
         """Move to the next position from this response; False when the style has no next value."""

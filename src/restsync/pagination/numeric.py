@@ -12,18 +12,27 @@ What the responses prove beats what they claim:
   means the API ignores the parameter, a config mistake;
 - a total that changes between pages means the collection shifted: planned pages are dropped
   for one page at a time, and a shrink steps back to fetch again what moved over a page's edge.
+
+Without a total, pages are still addressable one step ahead: after a full page the walker asks
+for the next few at once (`speculative_requests`), and the first empty page ends the walk. A total
+the response offers unasked (a top-level integer `total`, `total_count` or `count` beside the items,
+larger than page one) is used like a configured one; totals in headers always are.
 """
 
 from __future__ import annotations
 
 import math
 from collections import deque
+from dataclasses import replace
 from typing import Any
 
 from restsync.errors import ConfigError
 from restsync.http.request import ApiResponse, RequestSpec
-from restsync.pagination.base import CONFIG_PREFIX, Paginator, as_int, fingerprint
+from restsync.pagination.base import CONFIG_PREFIX, Paginator, Signals, as_int, fingerprint
 from restsync.pagination.placement import Placement
+
+# Body keys read as the item total when no total_path is configured (DRF, Zendesk, Jira, ...).
+BODY_TOTAL_KEYS = ("total", "total_count", "count")
 
 
 class NumericPaginator(Paginator):
@@ -55,6 +64,8 @@ class NumericPaginator(Paginator):
         self._param_key = f"{CONFIG_PREFIX}.{param_key}"
         # (the API's total, "items" or "pages") once a full page at its claimed end proved it too low
         self.undercount: tuple[int, str] | None = None
+        self._body_total_key: str | None = None  # an unconfigured body total adopted on page one
+        self._just_started = False  # the page just read was the walk's first
 
     def init_request(self, req: RequestSpec) -> None:
         self._position = self._start
@@ -78,13 +89,58 @@ class NumericPaginator(Paginator):
         self._pending = deque(positions)
         return requests
 
+    def speculative_requests(self, req: RequestSpec, count: int) -> list[RequestSpec]:
+        if count <= 0 or not self._may_speculate():
+            return []
+        step = self._speculative_step()
+        start = self._pending[-1] + step if self._pending else self._position
+        positions = [start + step * n for n in range(count)]
+        self._pending.extend(positions)
+        requests = []
+        for position in positions:
+            request = req.copy()
+            self._place(request, position)
+            requests.append(request)
+        return requests
+
+    def _may_speculate(self) -> bool:
+        """No total to plan by, and every page so far was full (page one, whose size proves nothing
+        without a configured size, counts as full when it held items)."""
+        if not self.has_next or self.probing or self._total is not None or self._total_pages is not None:
+            return False
+        if self._repeated is not None or self._first_page_size is None:
+            return False
+        return self._last_page_full or (self._just_started and self._first_page_size > 0)
+
+    def _speculative_step(self) -> int:
+        return 1
+
+    def _read_signals(self, response: ApiResponse, items: list) -> Signals:
+        signals = super()._read_signals(response, items)
+        if signals.total is not None or signals.total_pages is not None or self._signals.total_path:
+            return signals
+        data = response.data
+        if not isinstance(data, dict):
+            return signals
+        if self._body_total_key is None:
+            if self._first_page_size is not None:
+                return signals  # adopted from page one only: a key that appears later proves nothing
+            # Larger than page one, so not a count of this page's items.
+            self._body_total_key = next((key for key in BODY_TOTAL_KEYS
+                                         if type(data.get(key)) is int and data[key] > len(items)), None)
+            if self._body_total_key is None:
+                return signals
+        total = as_int(data.get(self._body_total_key))
+        return signals if total is None else replace(signals, total=total)
+
     def _advance(self, response: ApiResponse, items: list) -> bool:
         planned = bool(self._pending)  # this page was addressed up front, on an earlier total
         fed = self._pending.popleft() if self._pending else self._position
         first = self._first_page_size is None
         if first:
             self._first_page_size = len(items)
-        self.probing = False
+        self.probing = self.last_page_short = False
+        self._just_started = first
         if self._repeated is not None:
             return self._confirm_end(fed, items)
         if self.total_change is not None and self._shifted(fed, items, planned):
@@ -99,7 +155,13 @@ class NumericPaginator(Paginator):
         self._previous_fingerprint = page_fingerprint
         self._position = self._next_position(fed, items)
         self._last_page_full = self._is_full(items, first)
+        self.last_page_short = bool(items) and self._is_short(items, first)
         return True
+
+    def _is_short(self, items: list, first: bool) -> bool:
+        if self._size_value is not None and len(items) < self._size_value:
+            return True
+        return not first and bool(self._first_page_size) and len(items) < self._first_page_size
 
     # -- a page that repeats the one before it -------------------------------------------------
 
@@ -206,7 +268,10 @@ class NumericPaginator(Paginator):
             self._size_placement.place(req, self._size_value)
 
     def _position_state(self) -> dict:
-        return {self._state_key: self._resume_position(), "served_page_size": self._first_page_size}
+        state = {self._state_key: self._resume_position(), "served_page_size": self._first_page_size}
+        if self._body_total_key is not None:
+            state["body_total_key"] = self._body_total_key
+        return state
 
     def _resume_position(self) -> int:
         return self._position
@@ -217,6 +282,8 @@ class NumericPaginator(Paginator):
             raise ConfigError(f"checkpoint has no {self._state_key} number: {state!r}", "checkpoint")
         self._position = position
         self._first_page_size = as_int(state.get("served_page_size")) or None
+        key = state.get("body_total_key")
+        self._body_total_key = key if key in BODY_TOTAL_KEYS else None
         self._pending.clear()
         self._previous_fingerprint = None
         self._previous = None
@@ -339,6 +406,11 @@ class OffsetPaginator(NumericPaginator):
 
     def _claimed_end(self) -> bool:
         return self._total is not None and self._position >= self._total
+
+    def _speculative_step(self) -> int:
+        # The size the server really serves (a capped page is smaller than the limit asked for).
+        self._step = step = self._first_page_size or self._size_value or 1
+        return step
 
     def _back_up(self, fed: int, items: int) -> int:
         unfetched = fed if self._gap is None else min(fed, self._gap)
