@@ -23,7 +23,7 @@ from restsync.connector.report import Probe, WalkReport
 from restsync.connector.request_builder import build_base_request
 from restsync.connector.slicing import SlicedWalk, describe_slicing, first_slice
 from restsync.connector.walker import Page, PageWalker
-from restsync.connector.window import TimeWindow, uses_placeholders
+from restsync.connector.window import WINDOW_BY_API, TimeWindow, window_rule
 from restsync.document import Document
 from restsync.errors import InvalidResponseError
 from restsync.extraction.items import ItemSelection, detect_items, select_items
@@ -188,6 +188,12 @@ class RestApiConnector:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    @property
+    def window_rule(self) -> str:
+        """How a time window given to `poll_source`/`iter_documents` is applied (`window.WINDOW_*`):
+        asked of the API, applied here to each document's timestamp, or impossible."""
+        return window_rule(self.config)
+
     # -- the walk --------------------------------------------------------------------------------
 
     def _walk(self, window: TimeWindow, checkpoint: Checkpoint | None) -> Iterator[tuple[list[Document], Checkpoint | None]]:
@@ -196,8 +202,7 @@ class RestApiConnector:
         for warning in config.warnings:  # a misspelt key changes behaviour: say so in every summary
             report.warn(warning)
         self._started = self._clock.monotonic()
-        server_side = uses_placeholders(config.url, config.query_params, config.request_body)
-        if not window.is_open and not server_side:
+        if not window.is_open and self.window_rule != WINDOW_BY_API:
             report.warn(
                 "no {poll_start}/{poll_end} placeholder in url, query_params or request_body: "
                 "every page is fetched and the time window is applied here"

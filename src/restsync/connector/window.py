@@ -38,6 +38,24 @@ class TimeWindow:
         return True
 
 
+# How a walk applies a time window (`window_rule`).
+WINDOW_BY_API = "api"  # {poll_start}/{poll_end} in a request: the API is asked for the window
+WINDOW_HERE = "here"  # every page is fetched; documents are kept by their poll_timestamp_field
+WINDOW_IGNORED = "ignored"  # neither: a window narrows nothing, every document is yielded
+
+
+def window_rule(config: Any) -> str:
+    """How a walk of `config` applies a time window: one of the WINDOW_* values above. With
+    placeholders the documents are still checked against the window when they carry a timestamp."""
+    requests = [(config.url, config.query_params, config.request_body)]
+    parent = getattr(config, "parent", None)
+    if parent is not None:
+        requests.append((parent.url, parent.query_params, parent.request_body))
+    if any(uses_placeholders(*request) for request in requests):
+        return WINDOW_BY_API
+    return WINDOW_HERE if config.poll_timestamp_field else WINDOW_IGNORED
+
+
 def uses_placeholders(*values: Any) -> bool:
     """True if any string inside the given values (nested dicts/lists included) names a poll placeholder."""
     return any(_mentions(value) for value in values)
