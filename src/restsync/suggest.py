@@ -314,7 +314,7 @@ def _split_query(url: str) -> tuple[str, dict[str, str]]:
 # -- pagination ---------------------------------------------------------------------------------------
 
 def _suggest_pagination(suggestion: Suggestion, response: ApiResponse, items: list[dict], query: dict[str, str]) -> None:
-    from restsync.pagination.auto import detect
+    from restsync.pagination.detect import detect
 
     found = detect(response, items)
     if found.style == "none":
