@@ -320,7 +320,7 @@ def test_build_paginator_maps_the_config():
             "pagination_config": {"offset_param": "start", "limit": "10", "page_param": "ignored"},
         }
     )
-    paginator = build_paginator(config)
+    paginator = build_paginator(config.pagination_type, config.pagination)
     assert isinstance(paginator, OffsetPaginator)
     req = RequestSpec("GET", BASE)
     paginator.init_request(req)
@@ -334,7 +334,8 @@ def test_unknown_placement_names_the_key():
 
 
 def test_none_is_one_request_and_places_nothing():
-    paginator = build_paginator(SourceConfig.from_mapping({"url": BASE, "content_fields": ["title"]}))
+    config = SourceConfig.from_mapping({"url": BASE, "content_fields": ["title"]})
+    paginator = build_paginator(config.pagination_type, config.pagination)
     req = RequestSpec("GET", BASE, params={"q": "x"})
     paginator.init_request(req)
     paginator.update_state(respond(req, {"items": [1, 2], "next": BASE + "?page=2", "total": 9}), [1, 2])

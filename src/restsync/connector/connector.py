@@ -153,7 +153,7 @@ class RestApiConnector:
 
     def _probe_endpoint(self, config: SourceConfig, window: TimeWindow, namespace: str) -> Probe:
         request = build_base_request(config, window)
-        paginator = build_paginator(config)
+        paginator = build_paginator(config.pagination_type, config.pagination)
         paginator.init_request(request)
         client = self._http()
         response = client.send(request)
@@ -262,7 +262,7 @@ class RestApiConnector:
         """One endpoint's pages, as the walker reads them."""
         walker = PageWalker(
             self._fetcher(config.items_path),
-            build_paginator(config),
+            build_paginator(config.pagination_type, config.pagination),
             report,
             max_pages=config.max_pages,
             concurrency=config.concurrency if concurrency is None else concurrency,

@@ -3,7 +3,7 @@ that style."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable, Mapping
 
 from restsync.errors import ConfigError
 from restsync.http.request import ApiResponse, RequestSpec
@@ -16,8 +16,10 @@ class AutoPaginator(Paginator):
 
     style = "auto"
 
-    def __init__(self, **overrides: Any):
+    def __init__(self, create: Callable[[str, Mapping[str, Any]], Paginator], **overrides: Any):
+        """`create(style, params)` builds the detected style (the registry's `create_paginator`)."""
         super().__init__()
+        self._create = create
         self._overrides = {key: value for key, value in overrides.items() if value is not None}
         self._delegate: Paginator | None = None
         self.detection: Detection | None = None
@@ -58,11 +60,9 @@ class AutoPaginator(Paginator):
         self._mirror()
 
     def _adopt(self, found: Detection) -> None:
-        from restsync.pagination.registry import create_paginator  # the registry lists this class
-
         self.detection, self.detected = found, found.description
         # Keys the user configured (sizes, placements, paths) win over what was detected.
-        self._delegate = create_paginator(found.style, {**found.params, **self._overrides})
+        self._delegate = self._create(found.style, {**found.params, **self._overrides})
 
     def _mirror(self) -> None:
         delegate = self._delegate

@@ -17,6 +17,7 @@ from urllib.parse import urljoin
 
 from restsync.http.request import ApiResponse, RequestSpec
 from restsync.pagination.base import Paginator, check_path, read_path
+from restsync.pagination.detect import find_next_url_path
 from restsync.pagination.links import find_link
 
 
@@ -72,8 +73,6 @@ class NextUrlPaginator(ReferencePaginator):
 
     def _next_reference(self, response: ApiResponse) -> Any:
         if self.next_url_path is None:
-            from restsync.pagination.detect import find_next_url_path  # detection builds on this module
-
             self.next_url_path = find_next_url_path(response.data)
             if self.next_url_path is None:
                 return None
