@@ -25,6 +25,7 @@ from typing import Any, Callable, Iterator
 
 from restsync.clock import Clock
 from restsync.config.slicing import SliceConfig
+from restsync.connector.checkpoint import CHECKPOINT_VERSION, Checkpoint
 from restsync.connector.report import WalkReport
 from restsync.connector.window import TimeWindow
 from restsync.document import Document
@@ -33,8 +34,6 @@ from restsync.timestamps import format_utc, parse_iso
 
 # walk(window, report) -> (documents, checkpoint) per page, counting into `report`
 WalkWindow = Callable[[TimeWindow, WalkReport], Iterator[tuple[list[Document], Any]]]
-Checkpoint = dict[str, Any]
-CHECKPOINT_VERSION = 1
 
 
 @dataclass
