@@ -140,6 +140,8 @@ def test_sync_killed_mid_walk_resumes_to_the_same_result(tmp_path, capsys, api):
     )
     try:
         assert api.stalled.wait(20), "the sync never reached page 3"
+        # The sync pipeline stores pages 1 and 2 while page 3 is in flight: kill it once one is stored.
+        assert _checkpoint_stored(killed_kb), "no page was stored before the stall"
     finally:
         os.kill(process.pid, signal.SIGKILL)
         process.wait(10)
@@ -212,3 +214,22 @@ def test_a_kb_path_below_a_file_is_a_usage_error(tmp_path, capsys, api):
     status, _, err = run_cli(capsys, "sync", str(write_config(tmp_path, api)), "--kb", str(blocker / "kb"),
                              "--allow-private", "--quiet")
     assert status == 2 and "--kb" in err
+
+
+def _checkpoint_stored(kb_path, limit_s: float = 20.0) -> bool:
+    """Polled (the syncing process gives no signal): whether a checkpoint is stored within limit_s."""
+    import threading
+    import time
+
+    deadline = time.monotonic() + limit_s
+    pause = threading.Event()
+    while time.monotonic() < deadline:
+        if Path(kb_path, "kb.sqlite").exists():
+            base = KnowledgeBase.open(kb_path, read_only=True)
+            try:
+                if base.get_state("articles", "checkpoint") is not None:
+                    return True
+            finally:
+                base.close()
+        pause.wait(0.02)
+    return False

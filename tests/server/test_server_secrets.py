@@ -6,6 +6,8 @@ from __future__ import annotations
 import logging
 import os
 import stat
+import threading
+import time
 
 from restsync.service import Service
 
@@ -30,9 +32,10 @@ def test_secrets_stay_out_of_responses_logs_runs_checkpoints_and_database_bytes(
     responses.append(created)
     connector_id = created.json()["data"]["id"]
     assert api.held.wait(WAIT_LIMIT_S)
-    # mid-run: the checkpoint of the listing in progress is stored
+    # mid-run: the checkpoint of the listing in progress is stored (the sync pipeline stores the
+    # pages before the held one while that one is in flight, so it may land just after)
     kb = service.datasets.open(dataset["id"])
-    checkpoint = kb.get_state(connector_id, "checkpoint")
+    checkpoint = _stored_state(kb, connector_id, "checkpoint")
     assert checkpoint is not None
     responses.append(client.get(f"/api/v1/connectors/{connector_id}/progress"))
     api.release.set()
@@ -86,3 +89,12 @@ def test_key_file_is_private_and_a_changed_key_is_reported_by_name(settings, dat
         assert report and "RESTSYNC_SECRET_KEY" in report
     finally:
         other.close()
+
+
+def _stored_state(kb, source: str, key: str):
+    """The state value once stored, or None after WAIT_LIMIT_S (polled: the store has no event)."""
+    deadline = time.monotonic() + WAIT_LIMIT_S
+    pause = threading.Event()
+    while (value := kb.get_state(source, key)) is None and time.monotonic() < deadline:
+        pause.wait(0.01)
+    return value

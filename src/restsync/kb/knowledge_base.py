@@ -28,6 +28,35 @@ MAX_K = 10_000  # hits per search: beyond this a search is an export, and sizes 
 _log = logging.getLogger("restsync.kb")
 
 
+class UpsertPlan:
+    """A batch chunked and checked against the store, waiting for the vectors of `texts_to_embed`."""
+
+    def __init__(self, records: list[DocumentRecord], unchanged: list[str], texts: dict[str, str],
+                 vectors: dict[str, np.ndarray], *, new: int):
+        self.records = records
+        self.unchanged = unchanged
+        self._vectors = vectors
+        self._to_embed = [embed_hash for embed_hash in texts if embed_hash not in vectors]
+        self.texts_to_embed = [texts[embed_hash] for embed_hash in self._to_embed]
+        self.counts = UpsertCounts(new=new, updated=len(records) - new, unchanged=len(unchanged),
+                                   chunks_embedded=len(self._to_embed))
+
+    def missing_vectors(self) -> bool:
+        return any(embed_hash not in self._vectors for embed_hash in self._to_embed)
+
+    def fill(self, matrix: np.ndarray) -> None:
+        """The vectors of `texts_to_embed`, in that order."""
+        if len(matrix) != len(self._to_embed):
+            raise ValueError(f"expected {len(self._to_embed)} vectors, got {len(matrix)}")
+        self._vectors.update(zip(self._to_embed, matrix))
+
+    def vectored_records(self) -> list[DocumentRecord]:
+        for record in self.records:
+            for chunk in record.chunks:
+                chunk.vector = self._vectors[chunk.embed_hash]
+        return self.records
+
+
 class KnowledgeBase:
     def __init__(self, store: Store, kb_id: str, settings: KBSettings, embedder: Embedder | None, clock: Clock,
                  *, allow_private: bool = False):
@@ -141,14 +170,30 @@ class KnowledgeBase:
         return self._store.delete_source(name)
 
     # -- documents -----------------------------------------------------------------------
-    def upsert_documents(self, source: str, docs: list[Document], *, run_id: int) -> UpsertCounts:
+    def upsert_documents(
+        self, source: str, docs: list[Document], *, run_id: int, prepared: UpsertPlan | None = None
+    ) -> UpsertCounts:
         """Store a batch: unchanged documents are only marked seen; changed ones are chunked
-        and embedded here, then swapped in with their old chunks in one transaction."""
+        and embedded here, then swapped in with their old chunks in one transaction.
+        `prepared`: this batch's plan from `plan_upsert`, its vectors already filled in (a sync
+        pipeline chunks and embeds ahead of the store)."""
+        plan = prepared if prepared is not None else self.plan_upsert(source, docs)
+        if plan.missing_vectors():
+            plan.fill(self.embedder.embed(plan.texts_to_embed))
+        self._store.write_documents(source, run_id, plan.vectored_records(), plan.unchanged)
+        return plan.counts
+
+    def plan_upsert(self, source: str, docs: list[Document], *, pending: Mapping[str, str] | None = None) -> UpsertPlan:
+        """The part of an upsert before embedding: which documents changed, their chunks, and
+        the chunk texts no stored chunk has a vector for. `pending`: doc id -> content hash of
+        documents planned earlier but not stored yet, which count as stored."""
         latest = {doc.id: doc for doc in docs}  # a repeated id: the last version wins
         if not self._store.vector_health().ok:  # writing over the gap would mix up vectors
             repaired = self.repair_vectors()
             _log.warning("re-embedded %d chunk texts whose vectors were missing from the vector file", repaired)
         known = self._store.content_hashes(source, list(latest))
+        if pending:
+            known.update((doc_id, pending[doc_id]) for doc_id in latest if doc_id in pending)
         changed: list[tuple[Document, str]] = []
         unchanged: list[str] = []
         for doc_id, doc in latest.items():
@@ -157,14 +202,13 @@ class KnowledgeBase:
                 unchanged.append(doc_id)
             else:
                 changed.append((doc, digest))
-        records, embedded = self._prepare(changed)
-        self._store.write_documents(source, run_id, records, unchanged)
+        records, texts, vectors = self._prepare(changed)
         new = sum(1 for doc, _ in changed if doc.id not in known)
-        return UpsertCounts(new=new, updated=len(changed) - new, unchanged=len(unchanged), chunks_embedded=embedded)
+        return UpsertPlan(records, unchanged, texts, vectors, new=new)
 
-    def _prepare(self, changed: list[tuple[Document, str]]) -> tuple[list[DocumentRecord], int]:
-        """Chunk every changed document and embed, in one batch, the chunk texts no stored
-        chunk already has a vector for."""
+    def _prepare(self, changed: list[tuple[Document, str]]) -> tuple[list[DocumentRecord], dict[str, str], dict[str, np.ndarray]]:
+        """Chunk every changed document; the chunk texts by embed hash, and the vectors stored
+        chunks already have for some of them."""
         records: list[DocumentRecord] = []
         texts: dict[str, str] = {}
         for doc, digest in changed:
@@ -179,14 +223,7 @@ class KnowledgeBase:
                 record.chunks.append(ChunkRecord(chunk.ordinal, chunk.text, embed_hash, np.empty(0, dtype=np.float32)))
             records.append(record)
         vectors = self._store.cached_vectors(list(texts)) if texts else {}
-        to_embed = [embed_hash for embed_hash in texts if embed_hash not in vectors]
-        if to_embed:
-            matrix = self.embedder.embed([texts[embed_hash] for embed_hash in to_embed])
-            vectors.update(zip(to_embed, matrix))
-        for record in records:
-            for chunk in record.chunks:
-                chunk.vector = vectors[chunk.embed_hash]
-        return records, len(to_embed)
+        return records, texts, vectors
 
     def prune_unseen(self, source: str, run_id: int, *, max_share: float = 0.5, force: bool = False,
                      keep: Mapping[str, Sequence[Any]] | None = None) -> PruneResult:

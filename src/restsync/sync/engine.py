@@ -14,10 +14,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Iterator, Mapping, Sequence
 
 from restsync.clock import Clock, SystemClock
 from restsync.document import Document, format_utc
+from restsync.sync.pipeline import SyncPipeline
 from restsync.sync.result import (
     FAILED, FULL, INCREMENTAL, PARTIAL, SUCCESS, TRUNCATED, PruneOutcome, SyncResult,
 )
@@ -45,6 +46,15 @@ class SyncOptions:
     allow_private: bool = False
     credentials: Mapping[str, str] | None = None
     extra: dict[str, Any] = field(default_factory=dict)  # passed to the connector factory
+    pipeline: dict[str, Any] = field(default_factory=dict)  # SyncPipeline sizes: max_documents, embed_group
+
+
+@dataclass(frozen=True, slots=True)
+class _Fetched:
+    batch: list[Document]
+    checkpoint: dict | None
+    pages: int  # pages walked when this batch arrived
+    shifts: list[str]  # the listing's shift notes when this batch arrived
 
 
 def default_connector_factory(config: Any, **kwargs: Any) -> Any:
@@ -158,28 +168,62 @@ class SourceSync:
     # -- the walk ----------------------------------------------------------------------------------
 
     def _walk(self, connector: Any, listing: ListingProgress) -> None:
+        """Fetch, chunk, embed and store as a pipeline (`pipeline.py`): batches are stored, and
+        their checkpoints saved, in the order they were fetched."""
         kb, source, result = self._kb, self._source, self.result
         start = parse_instant(listing.window_start)
         base_pages = listing.pages
         base_shifts = list(listing.shifts)
         batches = connector.load_from_checkpoint(listing.connector_checkpoint, start=start)
-        for batch, checkpoint in batches:
-            if batch:
-                self._store(batch, listing)
-            result.pages = base_pages + connector.report.pages
-            listing.shifts = _shifts(base_shifts, connector.report)
-            if checkpoint is not None:
-                listing.connector_checkpoint = checkpoint
+        can_plan = hasattr(kb, "plan_upsert")
+        pending: dict[str, str] = {}  # doc id -> content hash, planned but not stored yet
+
+        def fetched() -> Iterator[_Fetched]:
+            try:
+                for batch, checkpoint in batches:  # the page count as of this batch, read as it arrives
+                    yield _Fetched(batch, checkpoint, base_pages + connector.report.pages,
+                                   _shifts(base_shifts, connector.report))
+            finally:
+                close = getattr(batches, "close", None)
+                if close is not None:
+                    close()
+
+        def plan(page: _Fetched) -> tuple[Any, Sequence[str]]:
+            if not page.batch or not can_plan:
+                return None, ()
+            upsert = kb.plan_upsert(source, page.batch, pending=pending)
+            pending.update((record.doc_id, record.content_hash) for record in upsert.records)
+            return upsert, upsert.texts_to_embed
+
+        def store(page: _Fetched, upsert: Any, vectors: Any) -> None:
+            if page.batch:
+                if vectors is not None:
+                    upsert.fill(vectors)
+                self._store(page.batch, listing, upsert)
+                for record in upsert.records if upsert is not None else ():
+                    if pending.get(record.doc_id) == record.content_hash:
+                        del pending[record.doc_id]
+            result.pages = page.pages
+            listing.shifts = page.shifts
+            if page.checkpoint is not None:
+                listing.connector_checkpoint = page.checkpoint
                 listing.pages = result.pages
                 kb.set_state(source, CHECKPOINT_KEY, listing.to_json())
             if self._on_progress is not None:
                 self._on_progress(result)
+
+        pipeline = SyncPipeline(plan=plan, embed=lambda texts: kb.embedder.embed(texts), store=store,
+                                size=lambda page: len(page.batch), **self._options.pipeline)
+        pipeline.run(fetched())
         listing.shifts = _shifts(base_shifts, connector.report)
 
-    def _store(self, batch: list[Document], listing: ListingProgress) -> None:
+    def _store(self, batch: list[Document], listing: ListingProgress, prepared: Any = None) -> None:
         counts = listing.counts
         try:
-            upserted = self._kb.upsert_documents(self._source, batch, run_id=listing.listing_id)
+            if prepared is None:
+                upserted = self._kb.upsert_documents(self._source, batch, run_id=listing.listing_id)
+            else:
+                upserted = self._kb.upsert_documents(self._source, batch, run_id=listing.listing_id, prepared=prepared)
         except Exception:
             counts.failed += len(batch)
             raise

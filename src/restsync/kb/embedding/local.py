@@ -47,6 +47,8 @@ def _no_loading_bar() -> Iterator[None]:
 
 
 class LocalEmbedder:
+    backend = "torch"
+
     def __init__(self, *, device: str | None = None, batch_size: int = 64, model_dir: str | Path | None = None):
         self.name = MODEL_NAME
         self.batch_size = batch_size
