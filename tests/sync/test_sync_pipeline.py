@@ -15,7 +15,7 @@ from restsync.kb.embedding import HashingEmbedder
 from restsync.sync import SourceSync, SyncOptions, sync_source
 from restsync.sync.pipeline import PipelineCancelled, SyncPipeline
 from restsync.sync.state import CHECKPOINT_KEY
-from test_sync_support import ItemsApi, make_item, source_config
+from servers.items_api import ItemsApi, make_item, source_config
 
 WAIT_S = 10  # a safety net for a broken pipeline: the tests never wait this long when it works
 

@@ -1,4 +1,4 @@
-"""Paginators: one protocol (`Paginator`), one class per style, `build_paginator(config)` to pick one."""
+"""Paginators: one protocol (`Paginator`), one class per style, `build_paginator(style, pagination)` to pick one."""
 
 from restsync.pagination.auto import AutoPaginator
 from restsync.pagination.base import NoPaginator, Paginator
