@@ -9,7 +9,7 @@ inherit from them; the runtime checks in the tests keep the real classes in line
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ContextManager, Iterator, Protocol, Sequence, runtime_checkable
+from typing import TYPE_CHECKING, Any, ContextManager, Iterator, Mapping, Protocol, Sequence, runtime_checkable
 
 if TYPE_CHECKING:
     from restsync.document import Document
@@ -38,9 +38,13 @@ class SyncIndex(Protocol):
     def upsert_documents(self, source: str, docs: list[Document], *, run_id: int) -> UpsertCounts:
         """Write new and changed documents (chunked and embedded) and mark all of `docs` seen in `run_id`."""
 
-    def prune_unseen(self, source: str, run_id: int, *, max_share: float = 0.5,
-                     force: bool = False) -> PruneResult:
-        """Delete the documents `run_id` did not see, unless they exceed `max_share` (then refuse, and say so)."""
+    def prune_unseen(self, source: str, run_id: int, *, max_share: float = 0.5, force: bool = False,
+                     keep: Mapping[str, Sequence[Any]] | None = None) -> PruneResult:
+        """Delete the documents `run_id` did not see, unless they exceed `max_share` (then refuse, and
+        say so); `keep` (metadata key -> values) spares documents the listing could not cover."""
+
+    # Optional: `plan_upsert(source, docs, *, pending)` lets the engine chunk and embed ahead of
+    # storing (the pipelined sync); an index without it is written batch by batch.
 
 
 class SourceReport(Protocol):
