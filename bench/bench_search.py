@@ -99,6 +99,7 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--dir", type=Path, help="knowledge-base directory to build or reuse")
     parser.add_argument("--model", action="store_true", help="also time the real model's query embedding")
+    parser.add_argument("--index-url", help="search index (default the embedded store; milvus+lite:///FILE.db for Milvus Lite)")
     args = parser.parse_args()
     print("command:", shlex.join([sys.executable, *sys.argv]))
 
@@ -106,11 +107,13 @@ def main() -> None:
     words = vocabulary(20_000, rng)
     directory = args.dir or Path(tempfile.mkdtemp(prefix="kb-bench-"))
     embedder = HashingEmbedder(DIMENSION)
-    kb = KnowledgeBase.open(directory, embedder=embedder, settings=KBSettings(embedder=embedder.name, chunk_tokens=256))
+    kb = KnowledgeBase.open(
+        directory, embedder=embedder, settings=KBSettings(embedder=embedder.name, chunk_tokens=256), index_url=args.index_url
+    )
     if kb.count_chunks() < args.chunks:
         seconds = build(kb, args.chunks - kb.count_chunks(), words, rng)
         print(f"build: {args.chunks} chunks in {seconds:.1f} s ({args.chunks / seconds:.0f} chunks/s, hashing embedder)")
-    print(f"knowledge base: {kb.count_documents()} documents, {kb.count_chunks()} chunks in {directory}")
+    print(f"knowledge base: {kb.count_documents()} documents, {kb.count_chunks()} chunks in {directory}, index {kb.index_name}")
 
     filters = ["category=cat3", "updated>=2020-01-01", "tags in tag7,tag8"]
     queries = [" ".join(rng.choice(words[50:3000], size=4)) for _ in range(args.queries)]
@@ -135,12 +138,22 @@ def main() -> None:
         fresh.append((time.perf_counter() - start) * 1000)
     print(f"  {'stars>=<random>':<22} p50 {percentile(fresh, .5):.1f} ms  p95 {percentile(fresh, .95):.1f} ms (a new filter each query)")
 
+    report_recall(kb, embedder, queries)
+    if args.model:
+        time_model(words, queries, rng)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"peak RSS: {peak:.0f} MiB")
+    kb.close()
+
+
+def report_recall(kb: KnowledgeBase, embedder: HashingEmbedder, queries: list[str]) -> None:
     store = kb._store  # the bench compares the index with brute force over the same rows
+    index = kb._index
     matrix = np.asarray(store.vectors.matrix())
     recalls = []
     for query in queries[:50]:
         vector = embedder.embed([query])[0]
-        found = store.search(SearchRequest(query, vector, candidates=10, use_keyword=False))
+        found = index.search(SearchRequest(query, vector, candidates=10, use_keyword=False))
         found_ids = {c.doc_id for c in found if c.vector_score is not None}
         exact_rows = np.argsort(-(matrix @ vector))[:10]
         exact_scores = (matrix @ vector)[exact_rows]
@@ -150,22 +163,19 @@ def main() -> None:
         assert found_ids
     print(f"recall@10 of the vector index vs exact search: {np.mean(recalls):.3f}")
 
-    if args.model:
-        from restsync.kb import LocalEmbedder
 
-        model = LocalEmbedder()
-        model.embed(["warm up"])
-        timings = []
-        for query in queries[:50]:
-            start = time.perf_counter()
-            model.embed([query])
-            timings.append((time.perf_counter() - start) * 1000)
-        print(f"query embedding (all-MiniLM-L6-v2 on {model.device}): p50 {percentile(timings, .5):.1f} ms, p95 {percentile(timings, .95):.1f} ms")
-        compare_embedding_stage(model, words, rng)
+def time_model(words: list[str], queries: list[str], rng: np.random.Generator) -> None:
+    from restsync.kb import LocalEmbedder
 
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"peak RSS: {peak:.0f} MiB")
-    kb.close()
+    model = LocalEmbedder()
+    model.embed(["warm up"])
+    timings = []
+    for query in queries[:50]:
+        start = time.perf_counter()
+        model.embed([query])
+        timings.append((time.perf_counter() - start) * 1000)
+    print(f"query embedding (all-MiniLM-L6-v2 on {model.device}): p50 {percentile(timings, .5):.1f} ms, p95 {percentile(timings, .95):.1f} ms")
+    compare_embedding_stage(model, words, rng)
 
 
 if __name__ == "__main__":

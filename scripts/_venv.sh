@@ -10,6 +10,6 @@ fi
 # Reinstall only when the project metadata changed since the last install (re-running is cheap).
 STAMP="$VENV/.restsync-installed"
 if [ ! -f "$STAMP" ] || [ "$ROOT/pyproject.toml" -nt "$STAMP" ] || [ ! -x "$VENV/bin/restsync" ]; then
-  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -e "$ROOT[kb,server,test,langchain,llamaindex,mcp,fast]"
+  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -e "$ROOT[kb,server,test,langchain,llamaindex,mcp,fast,scale]"
   touch "$STAMP"
 fi

@@ -47,6 +47,8 @@ def read_credentials_file(path: str) -> dict[str, str]:
         text = Path(path).read_text(encoding="utf-8")
     except OSError as exc:
         raise ConfigError(f"cannot read {path}: {exc.strerror or exc}", key="--credentials") from None
+    except UnicodeDecodeError as exc:  # a binary file: say so, quoting none of it
+        raise ConfigError(f"{path} is not UTF-8 text (byte {exc.start})", key="--credentials") from None
     try:
         data = json.loads(text) if path.endswith(".json") else yaml.safe_load(text)
     except (ValueError, yaml.YAMLError) as exc:

@@ -36,6 +36,8 @@ COMMAND_MODULES = (
     "restsync.cli.suggest",
     "restsync.cli.demo",
     "restsync.cli.serve",
+    "restsync.cli.worker",
+    "restsync.cli.migrate",
     "restsync.cli.mcp",
     "restsync.cli.import_ragflow",
 )

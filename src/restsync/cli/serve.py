@@ -48,6 +48,13 @@ def register(subparsers: Any) -> None:
     serve.add_argument("--demo-embedder", metavar="NAME",
                        help="embedder of the demo knowledge base when it is created (default all-MiniLM-L6-v2; "
                             "'hashing' needs no model)")
+    serve.add_argument("--database-url", metavar="URL",
+                       help="state database (default a SQLite file in the data directory; or env RESTSYNC_DATABASE_URL)")
+    serve.add_argument("--index-url", metavar="URL",
+                       help="search index: milvus://HOST:PORT (default each knowledge base's own; or env RESTSYNC_INDEX_URL)")
+    serve.add_argument("--queue", choices=["threads", "procrastinate"],
+                       help="where syncs run: this process's threads (default) or jobs for `restsync worker` "
+                            "(or env RESTSYNC_QUEUE); see docs/scaling.md")
     serve.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
     serve.set_defaults(handler=run_serve)
 
@@ -97,11 +104,24 @@ def run_serve(args: argparse.Namespace) -> int:
 
         demo_api = DemoApiServer()
         demo_api.start()
+    import os
+
+    from restsync.scale.config import DATABASE_URL_ENV, INDEX_URL_ENV, queue_kind, resolve
+
+    database_url = resolve(args.database_url, DATABASE_URL_ENV, os.environ)
+    queue = queue_kind(args.queue, os.environ, database_url)
     settings = ServiceSettings(data_dir=data_dir, allow_private=bool(args.allow_private) or allow_private(args),
                                max_concurrent_syncs=args.max_concurrent_syncs,
-                               demo_url=demo_api.url if demo_api else None)
+                               demo_url=demo_api.url if demo_api else None, database_url=database_url,
+                               index_url=resolve(args.index_url, INDEX_URL_ENV, os.environ),
+                               scheduler=queue == "threads")  # with a queue, the workers schedule
     try:
-        service = Service(settings)
+        if queue == "procrastinate":
+            from restsync.scale.worker import queue_service
+
+            service, _ = queue_service(settings)
+        else:
+            service = Service(settings)
         service.start()  # resume interrupted runs before anything new is queued
         token = _first_token(service)
         app = create_app(service=service, close_service=True, host=args.host, port=args.port,

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from restsync.extraction.jsonpath import compile_path, normalize_path
+from restsync.extraction.jsonpath import find_all, normalize_path
 
 WELL_KNOWN_KEYS = ("items", "results", "data", "records")
 
@@ -75,7 +75,7 @@ def select_items(data: Any, items_path: str | None) -> ItemSelection:
     several matches give every matched object. Without: auto-detection (see `detect_items`)."""
     if items_path is None or not str(items_path).strip():
         return detect_items(data)
-    matches = compile_path(items_path, "items_path").findall(data)
+    matches = find_all(data, items_path, key="items_path")
     path = normalize_path(items_path)
     if not matches:
         return ItemSelection(path=path, matched=False)

@@ -37,10 +37,18 @@ def compile_path(path: str, key: str | None = None) -> Any:
 
 def find_all(data: Any, path: str, *, key: str | None = None) -> list[Any]:
     """Every value `path` matches in `data`, in document order ([] when nothing matches)."""
-    return compile_path(path, key).findall(data)
+    query = compile_path(path, key)
+    if isinstance(data, (str, bytes)):
+        # python-jsonpath would parse a string as a JSON document: a response body that is a JSON
+        # string (`"{"`) must be a value with no members, not text to decode (and fail on).
+        return []
+    return query.findall(data)
 
 
 def find_first(data: Any, path: str, *, key: str | None = None) -> Any | None:
     """The first value `path` matches, or None."""
-    match = compile_path(path, key).match(data)
+    query = compile_path(path, key)
+    if isinstance(data, (str, bytes)):  # see find_all
+        return None
+    match = query.match(data)
     return None if match is None else match.obj

@@ -18,6 +18,7 @@ from restsync.kb.chunking import Chunker, join_chunks
 from restsync.kb.embedding import Embedder, build_embedder, token_spans_of
 from restsync.kb.filters import Filter, as_text, parse_filter
 from restsync.kb.fingerprint import document_hash, text_hash
+from restsync.kb.index import Index, StoreIndex, open_index
 from restsync.kb.retrieval import fuse
 from restsync.kb.settings import KBSettings
 from restsync.kb.store import ChunkRecord, DocumentRecord, SearchRequest, SqliteStore, Store, VectorHealth
@@ -59,8 +60,10 @@ class UpsertPlan:
 
 class KnowledgeBase:
     def __init__(self, store: Store, kb_id: str, settings: KBSettings, embedder: Embedder | None, clock: Clock,
-                 *, allow_private: bool = False):
+                 *, allow_private: bool = False, index: Index | None = None):
         self._store = store
+        # Where searches go; the store stays the record of documents, chunks, runs and state.
+        self._index: Index = index or StoreIndex(store)
         self._allow_private = allow_private  # may the embedding endpoint be a private/loopback host
         self.id = kb_id
         self.settings = settings
@@ -78,23 +81,45 @@ class KnowledgeBase:
         clock: Clock | None = None,
         allow_private: bool = False,
         read_only: bool = False,
+        index_url: str | None = None,
     ) -> KnowledgeBase:
         """Open the knowledge base in directory `path`, creating it on first open. Settings
         persist with it; passing new ones updates them (the embedder only while it is empty).
         `read_only`: open an existing one without ever writing (search, status), which also
-        works on a read-only directory or mount."""
+        works on a read-only directory or mount. `index_url`: where searches go (see
+        `restsync.kb.index`; default the embedded store itself)."""
         directory = Path(path)
         if directory.exists() and not directory.is_dir():
             raise ConfigError(f"{directory} is a file, not a knowledge-base directory", key="path")
         if read_only:
-            return cls._open_read_only(directory, embedder, clock, allow_private)
+            return cls._with_index(cls._open_read_only(directory, embedder, clock, allow_private), index_url)
         directory.mkdir(parents=True, exist_ok=True)
         store = SqliteStore(directory)
         try:
-            return cls._open_store(store, embedder, settings, clock, allow_private)
+            kb = cls._open_store(store, embedder, settings, clock, allow_private)
         except BaseException:
             store.close()
             raise
+        return cls._with_index(kb, index_url)
+
+    @staticmethod
+    def _with_index(kb: KnowledgeBase, index_url: str | None) -> KnowledgeBase:
+        try:
+            kb._index = open_index(index_url, kb.id, kb._store)
+        except BaseException:
+            kb.close()
+            raise
+        return kb
+
+    @property
+    def index_name(self) -> str:
+        return self._index.name
+
+    def drop_index(self) -> None:
+        """Remove this knowledge base's data from a shared index (before deleting it)."""
+        drop = getattr(self._index, "drop", None)
+        if drop is not None:
+            drop()
 
     @classmethod
     def _open_read_only(
@@ -167,7 +192,9 @@ class KnowledgeBase:
         return self._store.list_sources()
 
     def delete_source(self, name: str) -> int:
-        return self._store.delete_source(name)
+        deleted = self._store.delete_source(name)
+        self._index.delete_source(name)
+        return deleted
 
     # -- documents -----------------------------------------------------------------------
     def upsert_documents(
@@ -180,7 +207,9 @@ class KnowledgeBase:
         plan = prepared if prepared is not None else self.plan_upsert(source, docs)
         if plan.missing_vectors():
             plan.fill(self.embedder.embed(plan.texts_to_embed))
-        self._store.write_documents(source, run_id, plan.vectored_records(), plan.unchanged)
+        records = plan.vectored_records()
+        self._store.write_documents(source, run_id, records, plan.unchanged)
+        self._index.upsert(source, records)  # a no-op where the store is the index
         return plan.counts
 
     def plan_upsert(self, source: str, docs: list[Document], *, pending: Mapping[str, str] | None = None) -> UpsertPlan:
@@ -241,6 +270,8 @@ class KnowledgeBase:
                 "force the prune to delete them anyway"
             )
             return PruneResult(deleted=0, refused=reason, would_delete=unseen)
+        if self._index.mirrors_writes:
+            self._index.delete(source, self._store.unseen_ids(source, run_id, keep))
         return PruneResult(deleted=self._store.delete_unseen(source, run_id, keep), refused=None, would_delete=unseen)
 
     def list_documents(
@@ -301,7 +332,7 @@ class KnowledgeBase:
             use_keyword=weight < 1, filters=parsed, sources=sources,
         )
         hits = []
-        for score, candidate in fuse(query, self._store.search(request), weight):
+        for score, candidate in fuse(query, self._index.search(request), weight):
             if score < threshold or len(hits) == k:
                 break
             hits.append(
@@ -337,7 +368,10 @@ class KnowledgeBase:
         self._store.set_state(source, key, value)
 
     def close(self) -> None:
-        self._store.close()
+        try:
+            self._index.close()
+        finally:
+            self._store.close()
 
     def __enter__(self) -> KnowledgeBase:
         return self

@@ -36,8 +36,9 @@ def embedder_name(name: str | None) -> str | None:
 
 
 class DatasetStore:
-    def __init__(self, sessions: sessionmaker, data_dir: Path, clock: Clock):
+    def __init__(self, sessions: sessionmaker, data_dir: Path, clock: Clock, *, index_url: str | None = None):
         self._sessions = sessions
+        self._index_url = index_url  # where searches go (restsync.kb.index); None: each knowledge base itself
         self._data_dir = data_dir
         self._clock = clock
         self._lock = threading.RLock()
@@ -119,7 +120,10 @@ class DatasetStore:
         row = self.get(dataset_id)
         with self._lock:
             kb = self._handles.pop(dataset_id, None)
+            if kb is None and self._index_url:
+                kb = self._open_kb(row, None)  # its collection in the shared index goes too
             if kb is not None:
+                kb.drop_index()
                 kb.close()
         with self._sessions.begin() as session:
             session.delete(session.get(DatasetRow, dataset_id))
@@ -170,7 +174,8 @@ class DatasetStore:
             wanted = probe.settings
             probe.close()
         embedder = self._embedder(wanted.embedder, wanted.embedding_url)
-        return KnowledgeBase.open(directory, settings=wanted, embedder=embedder, clock=self._clock)
+        return KnowledgeBase.open(directory, settings=wanted, embedder=embedder, clock=self._clock,
+                                  index_url=self._index_url)
 
     def _embedder(self, name: str, url: str | None) -> Any:
         key = (name, url)

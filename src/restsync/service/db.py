@@ -89,6 +89,9 @@ class RunRow(Base):
     finished_at: Mapped[float | None] = mapped_column(Float, nullable=True)
     counts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # SyncResult.to_dict() and progress
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # With a distributed queue: which worker holds the run, and when it last proved alive.
+    worker: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    heartbeat_at: Mapped[float | None] = mapped_column(Float, nullable=True)
 
 
 class SettingRow(Base):
@@ -99,14 +102,16 @@ class SettingRow(Base):
 
 
 def open_database(url: str) -> tuple[Engine, sessionmaker]:
-    """Engine and session factory for `url`, tables created if missing."""
+    """Engine and session factory for `url` (SQLite or PostgreSQL), migrated to the newest schema."""
     options: dict[str, Any] = {"json_serializer": lambda value: json.dumps(value, default=str, ensure_ascii=False)}
     if url.startswith("sqlite"):
         options["connect_args"] = {"check_same_thread": False, "timeout": 30}
     engine = create_engine(url, **options)
     if url.startswith("sqlite"):
         event.listen(engine, "connect", _sqlite_pragmas)
-    Base.metadata.create_all(engine)
+    from restsync.service.migrations import upgrade
+
+    upgrade(engine)
     return engine, sessionmaker(engine, expire_on_commit=False)
 
 

@@ -38,7 +38,8 @@ SHUTDOWN_GRACE_S = 20.0
 @dataclass
 class ServiceSettings:
     data_dir: Path
-    database_url: str | None = None  # default: SQLite file in data_dir
+    database_url: str | None = None  # default: SQLite file in data_dir; PostgreSQL for a cluster
+    index_url: str | None = None  # default: each knowledge base's own index; milvus://... (docs/scaling.md)
     allow_private: bool = False  # the operator's --allow-private; the stored setting can also allow
     max_concurrent_syncs: int | None = None  # the operator's flag wins; else the stored setting, else 2
     scheduler: bool = True  # run the scheduler thread (tests call tick() instead)
@@ -59,7 +60,7 @@ class Service:
         self.sealer = Sealer(load_or_create_key(data_dir, dict(settings.env) if settings.env is not None else None))
         self.tokens = TokenStore(self._sessions, self.clock)
         self.sessions = SessionStore(self._sessions, self.tokens, self.clock)
-        self.datasets = DatasetStore(self._sessions, data_dir, self.clock)
+        self.datasets = DatasetStore(self._sessions, data_dir, self.clock, index_url=settings.index_url)
         self.connectors = ConnectorStore(self._sessions, self.sealer, self.clock)
         limit = settings.max_concurrent_syncs or int(self.get_setting("max_concurrent_syncs") or DEFAULT_MAX_CONCURRENT_SYNCS)
         self.runner = runner or ThreadJobRunner(max_workers=limit)

@@ -73,6 +73,8 @@ class SyncManager:
         self._clock = clock
         self._allow_private = allow_private
         self._lock = threading.Lock()
+        # A distributed runner's runs live in the shared database, not in this process.
+        self._shared = bool(getattr(runner, "shared", False))
         self._active: dict[str, int] = {}  # connector id -> its queued or running run
         self._live: dict[int, dict[str, Any]] = {}  # run id -> progress not yet persisted
 
@@ -83,7 +85,7 @@ class SyncManager:
             raise InvalidRequestError(f"connector {connector_id} is not linked to a dataset; set its dataset_id",
                                       key="dataset_id")
         with self._lock:
-            running = self._active.get(connector_id)
+            running = self._shared_active(connector_id) if self._shared else self._active.get(connector_id)
             if running is not None:
                 row = self._run(running)
                 who = "the scheduler" if row and row.trigger == "schedule" else "an earlier request"
@@ -139,7 +141,10 @@ class SyncManager:
     def recover(self) -> list[dict[str, Any]]:
         """After a restart: close the runs the last process left queued or running (a crash) as
         `interrupted`, and start one `resume` run per connector whose last run was interrupted
-        (the engine continues the saved listing from its checkpoint)."""
+        (the engine continues the saved listing from its checkpoint). With a distributed runner
+        the workers own the runs (a dead worker's job is retried by another): nothing to do."""
+        if self._shared:
+            return []
         now = self._clock.time()
         with self._sessions.begin() as session:
             stale = list(session.scalars(select(RunRow).where(RunRow.status.in_(ACTIVE)).order_by(RunRow.id)))
@@ -172,8 +177,25 @@ class SyncManager:
 
     # -- reading ------------------------------------------------------------------------------
     def active_run_id(self, connector_id: str) -> int | None:
+        if self._shared:
+            return self._shared_active(connector_id)
         with self._lock:
             return self._active.get(connector_id)
+
+    def _shared_active(self, connector_id: str) -> int | None:
+        with self._sessions() as session:
+            return session.scalar(select(RunRow.id).where(RunRow.connector_id == connector_id, RunRow.status.in_(ACTIVE))
+                                  .order_by(RunRow.id.desc()))
+
+    def execute(self, run_id: int, token: CancelToken, *, worker: str) -> None:
+        """Run `run_id` here, for a distributed worker: the run records which worker holds it
+        (a run taken over from a dead worker resumes from the source's saved checkpoint)."""
+        with self._sessions.begin() as session:
+            stored = session.get(RunRow, run_id)
+            if stored is None or stored.status not in ACTIVE:
+                return  # finished already: a retried job must not run it twice
+            stored.worker, stored.heartbeat_at = worker, self._clock.time()
+        self._execute(run_id, token)
 
     def run(self, run_id: int) -> dict[str, Any]:
         row = self._run(run_id)

@@ -22,7 +22,7 @@ from restsync.document import json_safe
 from restsync.errors import DamagedKnowledgeBaseError, KnowledgeBaseError
 from restsync.kb.filters import metadata_rows
 from restsync.kb.store import schema
-from restsync.kb.store.base import Candidate, DocumentRecord, Keep, SearchRequest, VectorHealth
+from restsync.kb.store.base import Candidate, ChunkRecord, DocumentRecord, Keep, SearchRequest, VectorHealth
 from restsync.kb.store.chunk_map import bump_generation
 from restsync.kb.store.consistency import damaged_vectors, repair_missing_vectors, vector_health
 from restsync.kb.store.failures import read_only as read_only_error
@@ -264,6 +264,35 @@ class SqliteStore:
                 select(func.count(), func.coalesce(func.sum(unseen), 0)).where(documents.source == source)
             ).one()
         return int(unseen_count), int(total)
+
+    def export_records(self, after_key: int, limit: int) -> tuple[list[tuple[str, DocumentRecord]], int]:
+        """Up to `limit` whole documents (source, record with chunks and vectors) with a key above
+        `after_key`, and the last key read (for the next page): what a copy to another index reads."""
+        documents, chunks = schema.documents.c, schema.chunks.c
+        self._learn_dimension()
+        with self._read() as conn:
+            rows = list(conn.execute(select(schema.documents).where(documents.doc_key > after_key)
+                                     .order_by(documents.doc_key).limit(limit)))
+            if not rows:
+                return [], after_key
+            keys = [row.doc_key for row in rows]
+            chunk_rows = list(conn.execute(
+                select(chunks.doc_key, chunks.ordinal, chunks.text, chunks.embed_hash, chunks.vec_row)
+                .where(chunks.doc_key.in_(keys)).order_by(chunks.doc_key, chunks.ordinal)))
+        matrix = self.vectors.read([row.vec_row for row in chunk_rows]) if chunk_rows else None
+        records = {row.doc_key: (row.source, DocumentRecord(row.doc_id, row.title, row.link, row.metadata or {},
+                                                             row.updated_at, row.content_hash)) for row in rows}
+        for position, row in enumerate(chunk_rows):
+            records[row.doc_key][1].chunks.append(ChunkRecord(row.ordinal, row.text, row.embed_hash, matrix[position]))
+        return list(records.values()), keys[-1]
+
+    def unseen_ids(self, source: str, run_id: int, keep: Keep | None = None) -> list[str]:
+        documents = schema.documents.c
+        query = select(documents.doc_id).where(
+            documents.source == source, func.coalesce(documents.last_seen_run, -1) != run_id, *_not_kept(keep)
+        )
+        with self._read() as conn:
+            return list(conn.scalars(query))
 
     def delete_unseen(self, source: str, run_id: int, keep: Keep | None = None) -> int:
         documents = schema.documents.c

@@ -103,7 +103,10 @@ def ui_router(*, is_signed_in: Callable[[Request], bool] | None = None, title: s
 def _static_file(file_path: str) -> Path:
     """The file under static/ that the path names; 404 for anything else (`..`, folders, links out)."""
     root = STATIC_DIR.resolve()
-    candidate = (root / file_path).resolve()
+    try:
+        candidate = (root / file_path).resolve()
+    except (ValueError, OSError):  # an embedded NUL (`app.css%00.js`), a name too long: no such file
+        raise HTTPException(status_code=404, detail="no such static file") from None
     if not candidate.is_relative_to(root) or not candidate.is_file():
         raise HTTPException(status_code=404, detail=f"no static file {file_path!r}")
     return candidate

@@ -1,0 +1,8 @@
+"""Alembic's entry point: runs on the connection `upgrade()` hands over (never a config file)."""
+
+from alembic import context
+
+connection = context.config.attributes["connection"]
+context.configure(connection=connection, render_as_batch=connection.dialect.name == "sqlite")
+with context.begin_transaction():
+    context.run_migrations()

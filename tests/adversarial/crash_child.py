@@ -1,0 +1,98 @@
+"""Run one sync in a child process and `kill -9` it at a chosen point: `crash_child.py SPEC.json`.
+
+SPEC: {"kb": dir, "config": {...}, "full": bool, "point": name or null, "after": n}. The point is
+the n-th call (1-based) of one stage; the process SIGKILLs itself right there, as a power cut or
+the OOM killer would, with no cleanup of any kind:
+  fetch       after the n-th HTTP response arrived (before its documents are stored)
+  chunking    inside the n-th chunking of a document
+  embedding   inside the n-th embedding call
+  commit      inside the n-th document write, after its vectors were appended and its rows
+              inserted, before the transaction commits
+  checkpoint  right after the n-th sync-state write (checkpoint, watermark)
+  prune       inside the prune's transaction, documents deleted but not committed
+  pruned      right after the prune committed, before the run is closed
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import os
+import signal
+import sys
+from typing import Any, Callable
+
+
+def die() -> None:
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+def kill_on_call(owner: Any, name: str, after: int, *, before: bool = False,
+                 when: Callable[[], bool] = lambda: True) -> None:
+    static = isinstance(inspect.getattr_static(owner, name), staticmethod)
+    original = getattr(owner, name)
+    calls = [0]
+
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if when():
+            calls[0] += 1
+            if before and calls[0] == after:
+                die()
+        result = original(*args, **kwargs)
+        if not before and when() and calls[0] == after:
+            die()
+        return result
+
+    setattr(owner, name, staticmethod(wrapper) if static else wrapper)
+
+
+def arm(point: str, after: int) -> None:
+    from restsync.http.client import HttpClient
+    from restsync.kb.chunking import Chunker
+    from restsync.kb.embedding.hashing import HashingEmbedder
+    from restsync.kb.store.sqlite import SqliteStore
+
+    if point == "fetch":
+        kill_on_call(HttpClient, "send", after)
+    elif point == "chunking":
+        kill_on_call(Chunker, "chunk", after, before=True)
+    elif point == "embedding":
+        kill_on_call(HashingEmbedder, "embed", after, before=True)
+    elif point == "commit":
+        kill_on_call(SqliteStore, "_release_rows_after_commit", after, before=True)
+    elif point == "checkpoint":
+        kill_on_call(SqliteStore, "set_state", after)
+    elif point in ("prune", "pruned"):
+        pruning = [False]
+        original = SqliteStore.delete_unseen
+
+        def delete_unseen(self: Any, *args: Any, **kwargs: Any) -> int:
+            pruning[0] = True
+            deleted = original(self, *args, **kwargs)
+            if point == "pruned":
+                die()
+            return deleted
+
+        SqliteStore.delete_unseen = delete_unseen  # type: ignore[method-assign]
+        if point == "prune":
+            kill_on_call(SqliteStore, "_release_rows_after_commit", 1, before=True, when=lambda: pruning[0])
+    else:
+        raise SystemExit(f"unknown point {point!r}")
+
+
+def main() -> int:
+    with open(sys.argv[1], encoding="utf-8") as handle:
+        spec = json.load(handle)
+    if spec.get("point"):
+        arm(spec["point"], int(spec["after"]))
+    from restsync.kb import KnowledgeBase
+    from restsync.sync import sync_source
+
+    with KnowledgeBase.open(spec["kb"]) as kb:
+        result = sync_source(kb, "src", spec["config"], full=bool(spec.get("full")), allow_private=True)
+    print(json.dumps(result.to_dict()))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
