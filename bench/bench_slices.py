@@ -17,8 +17,8 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from restsync.clock import FakeClock  # noqa: E402
 from servers.capped_search import ORIGIN, CappedSearchServer, tickets  # noqa: E402
+from servers.capped_search import search_config as config  # noqa: E402
 from servers.harness import connect, load_all  # noqa: E402
-from test_walk_slices import config  # noqa: E402
 
 COUNT = 20_000
 

@@ -21,6 +21,7 @@ echo "httpx $("$WORK/venv/bin/python" -c 'import httpx; print(httpx.__version__)
 cd "$ROOT"
 # Tests import the copy installed in the throwaway environment; no pytest cache is written here.
 exec "$WORK/venv/bin/python" -m pytest -p no:cacheprovider \
-  tests/test_url_query_merge.py tests/test_url_compose.py tests/test_auth.py tests/test_http_*.py \
-  tests/test_pagination_*.py tests/test_connector_walk.py tests/test_compat_connector.py \
-  tests/test_shapes_*.py tests/test_suggest.py tests/test_diagnostics.py "$@"
+  tests/http/test_url_query_merge.py tests/http/test_url_compose.py tests/http/test_auth.py \
+  tests/http/test_http_*.py tests/pagination/ tests/connector/test_connector_walk.py \
+  tests/connector/test_compat_connector.py tests/connector/test_shapes_*.py tests/suggest/test_suggest.py \
+  tests/connector/test_diagnostics.py "$@"

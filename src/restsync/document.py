@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
+
+from restsync.timestamps import format_utc
 
 SOURCE_NAME = "rest_api"
 # JSON has no NaN or Infinity (Python writes them as bare tokens other parsers reject), yet
@@ -43,15 +45,6 @@ class Document:
             "link": self.link,
             "source": self.source,
         }
-
-
-def format_utc(moment: datetime | None) -> str | None:
-    """ISO 8601 in UTC with a Z suffix, the one timestamp format restsync writes."""
-    if moment is None:
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
 
 
 def json_safe(value: Any) -> Any:

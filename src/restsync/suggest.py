@@ -13,7 +13,8 @@ from urllib.parse import urlsplit
 import yaml
 
 from restsync.http.request import ApiResponse, RequestSpec, query_pairs, remove_query_params
-from restsync.mapping.timestamps import parse_timestamp
+from restsync.pagination.detect import detect
+from restsync.timestamps import parse_timestamp
 
 SAMPLE_ITEMS = 25
 ID_NAMES = ("id", "uuid", "key", "_id", "guid", "number", "slug", "uid")
@@ -314,8 +315,6 @@ def _split_query(url: str) -> tuple[str, dict[str, str]]:
 # -- pagination ---------------------------------------------------------------------------------------
 
 def _suggest_pagination(suggestion: Suggestion, response: ApiResponse, items: list[dict], query: dict[str, str]) -> None:
-    from restsync.pagination.auto import detect
-
     found = detect(response, items)
     if found.style == "none":
         suggestion.choose("pagination_type", "none",

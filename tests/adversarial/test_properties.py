@@ -27,8 +27,8 @@ from restsync.http.body import NotJsonError, TruncatedBodyError, UnusableJsonErr
 from restsync.mapping.html import html_to_text
 from restsync.mapping.mapper import DocumentMapper
 from restsync.mapping.template import compile_template
-from restsync.mapping.timestamps import parse_timestamp
-from restsync.pagination.reference import find_link, parse_link_header
+from restsync.pagination.links import find_link, parse_link_header
+from restsync.timestamps import parse_timestamp
 
 from .conftest import FULL, runs
 

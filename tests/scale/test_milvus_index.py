@@ -10,7 +10,7 @@ from restsync.errors import ConfigError
 from restsync.kb import Filter, HashingEmbedder, KnowledgeBase
 from restsync.kb.index import milvus_uri
 from restsync.kb.index.milvus_filters import UnsupportedFilterError, expression, held_expression
-from test_kb_filters import RECORDS
+from servers.filter_records import RECORDS
 
 FILTER_CASES = [
     (["author.name=Jane"], {"d0"}),

@@ -39,8 +39,10 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
     body: bytes | None = None  # raw body; overrides `json`
     # Fault behaviour: send the headers (announcing the full length) and only this many body
-    # bytes, then reset the connection.
+    # bytes, then reset the connection; or, with `cut_after_bytes`, close it cleanly.
     reset_after_bytes: int | None = None
+    cut_after_bytes: int | None = None
+    content_type: str | None = "application/json; charset=utf-8"  # None: no Content-Type at all
 
     def encoded(self) -> bytes:
         if self.body is not None:
@@ -155,6 +157,8 @@ def _make_handler(dispatch: Callable[[RecordedRequest], Reply]) -> type[BaseHTTP
         def do_POST(self) -> None:
             self._serve()
 
+        do_PUT = do_DELETE = do_POST
+
         def _serve(self) -> None:
             split = urlsplit(self.path)
             lists = parse_qs(split.query, keep_blank_values=True)
@@ -179,18 +183,21 @@ def _make_handler(dispatch: Callable[[RecordedRequest], Reply]) -> type[BaseHTTP
         def _send(self, reply: Reply) -> None:
             payload = reply.encoded()
             self.send_response(reply.status)
-            headers = {"Content-Type": "application/json; charset=utf-8", **reply.headers}
+            headers = {"Content-Type": reply.content_type} if reply.content_type else {}
+            headers.update(reply.headers)
             for name, value in headers.items():
                 self.send_header(name, value)
             self.send_header("Content-Length", str(len(payload)))
             self.end_headers()
-            if reply.reset_after_bytes is None:
+            cut = reply.reset_after_bytes if reply.reset_after_bytes is not None else reply.cut_after_bytes
+            if cut is None:
                 self.wfile.write(payload)
                 return
-            self.wfile.write(payload[: reply.reset_after_bytes])
+            self.wfile.write(payload[:cut])
             self.wfile.flush()
-            # SO_LINGER 0 makes close() send RST: the client sees a reset, not a clean end.
-            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            if reply.reset_after_bytes is not None:
+                # SO_LINGER 0 makes close() send RST: the client sees a reset, not a clean end.
+                self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             self.close_connection = True
             self.connection.close()
 

@@ -74,3 +74,19 @@ def _within(text: str, since: datetime | None, until: datetime | None, inclusive
     if until is not None and (moment > until if inclusive_end else moment >= until):
         return False
     return since is None or moment >= since
+
+
+def search_config(server: CappedSearchServer, **slice_keys) -> dict:
+    """The source config the tests walk this server with; keyword arguments are `slice` keys."""
+    return {
+        "url": server.url(SEARCH_PATH),
+        "query_params": {"updated_since": "{poll_start}", "updated_until": "{poll_end}"},
+        "items_path": "$.results",
+        "id_field": "id",
+        "content_fields": ["subject", "description"],
+        "poll_timestamp_field": "updated_at",
+        "pagination_type": "page",
+        "pagination_config": {"page_param": "page", "page_size_param": "per_page", "page_size": 100,
+                              "total_path": "$.count"},
+        "slice": {"start": "2024-01-01T00:00:00Z", "step": "7d", "max_items_per_slice": 1000, **slice_keys},
+    }

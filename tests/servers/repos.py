@@ -103,3 +103,26 @@ class ReposServer(ApiServer):
                 "body": f"Something about {repo}, number {number}",
                 "html_url": f"https://github.example/acme/{repo}/issues/{number}",
                 "updated_at": moment.isoformat().replace("+00:00", "Z")}
+
+
+def issues_config(server: ReposServer, **overrides) -> dict:
+    """The source config the tests walk this server with; keyword arguments override keys."""
+    raw = {
+        "url": server.url("/repos/acme/{parent.name}/issues"),
+        "query_params": {"per_page": "10", "since": "{poll_start}"},
+        "id_field": "number",
+        "title_field": "title",
+        "content_fields": ["title", "body"],
+        "link_field": "html_url",
+        "poll_timestamp_field": "updated_at",
+        "pagination_type": "link_header",
+        "concurrency": 3,
+        "parent": {
+            "url": server.url(REPOS_PATH),
+            "query_params": {"per_page": "2"},
+            "pagination_type": "link_header",
+            "fields": ["id", "name", "full_name"],
+        },
+    }
+    raw.update(overrides)
+    return raw

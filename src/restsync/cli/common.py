@@ -5,13 +5,14 @@ from __future__ import annotations
 import argparse
 import json
 import os
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from restsync.errors import ConfigError
+from restsync.timestamps import parse_iso
 
 ALLOW_PRIVATE_ENV = "RESTSYNC_ALLOW_PRIVATE"
 ALLOW_PRIVATE_HINT = (f"use --allow-private (or {ALLOW_PRIVATE_ENV}=1) to reach private/loopback addresses "
@@ -93,8 +94,7 @@ def parse_moment(value: str | None, flag: str) -> datetime | None:
     """An ISO 8601 date or date-time from --since/--until; zone-less means UTC."""
     if value is None:
         return None
-    try:
-        moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    except ValueError:
-        raise ConfigError(f"{value!r} is not an ISO 8601 date or date-time", key=flag) from None
-    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
+    moment = parse_iso(value)
+    if moment is None:
+        raise ConfigError(f"{value!r} is not an ISO 8601 date or date-time", key=flag)
+    return moment

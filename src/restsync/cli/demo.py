@@ -13,6 +13,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Callable
 
+from restsync.cli.exit_codes import EXIT_OK
 from restsync.demo.server import DemoApiServer
 
 DEMO_URL_ENV = "RESTSYNC_DEMO_URL"
@@ -144,4 +145,4 @@ def run_demo_api(args: argparse.Namespace) -> int:
         pass
     finally:
         server.stop()
-    return 0
+    return EXIT_OK

@@ -14,15 +14,13 @@ from pathlib import Path
 from typing import Any, Callable, TextIO
 
 from restsync.cli.common import add_global_flags, add_source_arguments, open_connector, parse_window
+from restsync.cli.exit_codes import EXIT_OK, EXIT_TRUNCATED
 from restsync.cli.progress import Progress
 
-EXIT_OK, EXIT_FAILED, EXIT_TRUNCATED = 0, 1, 3
 UNFILTERABLE_WINDOW = ("--since/--until cannot filter anything: the config has no poll_timestamp_field "
                        "(so documents carry no timestamp) and no {poll_start}/{poll_end} placeholder (so the "
                        "API is not asked either); every document is written. Set poll_timestamp_field, or put "
                        "the placeholders in url, query_params or request_body")
-# The connector's warning when it applies the window itself; redundant after UNFILTERABLE_WINDOW.
-WINDOW_APPLIED_HERE = "no {poll_start}/{poll_end} placeholder"
 
 
 def register(subparsers: Any) -> None:
@@ -41,11 +39,13 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from restsync.connector.window import WINDOW_IGNORED  # the connector loads only when a command runs
+
     since, until = parse_window(args)
     connector = open_connector(args)
-    unfilterable = (since is not None or until is not None) and not window_is_possible(connector.config)
-    if unfilterable:
+    if (since is not None or until is not None) and connector.window_rule == WINDOW_IGNORED:
         print(f"warning: {UNFILTERABLE_WINDOW}", file=sys.stderr)
+        since = until = None  # nothing could apply it: the walk is the full listing it would be anyway
     progress = Progress(sys.stderr, label="fetch", quiet=args.quiet)
     connector.on_progress = progress.follow
     target = Path(args.out) if args.out else None
@@ -72,8 +72,6 @@ def run(args: argparse.Namespace) -> int:
     if not args.quiet:
         progress.finish()
     for warning in report.warnings:
-        if unfilterable and warning.startswith(WINDOW_APPLIED_HERE):
-            continue  # said more precisely above: here there is nothing to apply it to
         print(f"warning: {warning}", file=sys.stderr)
     where = f" to {target}" if target else ""
     if report.truncated:
@@ -93,15 +91,6 @@ def json_line_encoder() -> Callable[[dict], str]:
         return lambda value: json.dumps(value, ensure_ascii=False, separators=(",", ":")) + "\n"
     encoder = Encoder()
     return lambda value: encoder.encode(value).decode("utf-8") + "\n"
-
-
-def window_is_possible(config: Any) -> bool:
-    """Whether a time window can narrow anything: the API filters (placeholders) or documents carry
-    a timestamp to filter on here (poll_timestamp_field)."""
-    from restsync.connector.window import uses_placeholders  # the connector loads only when a command runs
-
-    return bool(config.poll_timestamp_field) or uses_placeholders(config.url, config.query_params,
-                                                                  config.request_body)
 
 
 class _stdout:

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from restsync.cli.common import add_global_flags, allow_private
+from restsync.cli.exit_codes import EXIT_OK
 from restsync.cli.output import write_json
 from restsync.errors import ConfigError
 
@@ -66,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
     finally:
         service.close()
     _report(results, args)
-    return 0
+    return EXIT_OK
 
 
 def read_records(path: Path) -> list[dict[str, Any]]:

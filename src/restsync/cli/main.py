@@ -3,7 +3,7 @@
 Each command lives in its own module exposing `register(subparsers)`; the parser it adds sets
 `handler` (or `func`) to a callable taking the parsed arguments and returning an exit status.
 
-Exit statuses: 0 complete, 1 failed, 2 bad config or usage, 3 truncated (max_pages or a loop).
+Exit statuses (`exit_codes.py`): 0 complete, 1 failed, 2 bad config or usage, 3 truncated (max_pages or a loop).
 """
 
 from __future__ import annotations
@@ -22,20 +22,17 @@ if "httpx" not in sys.modules:
     sys.modules.setdefault("httpx._main", None)
 
 from restsync.cli.common import ALLOW_PRIVATE_HINT, add_global_flags  # noqa: E402
+from restsync.cli.exit_codes import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE  # noqa: E402
 from restsync.errors import BlockedAddressError, ConfigError, RestSyncError, SourceError  # noqa: E402
-
-EXIT_OK = 0
-EXIT_FAILED = 1
-EXIT_USAGE = 2
-EXIT_TRUNCATED = 3
-EXIT_INTERRUPTED = 130
 
 # Command modules in the order `--help` lists them.
 COMMAND_MODULES = (
     "restsync.cli.check",
     "restsync.cli.preview",
     "restsync.cli.fetch",
-    "restsync.cli.kb_commands",
+    "restsync.cli.sync",
+    "restsync.cli.search",
+    "restsync.cli.status",
     "restsync.cli.suggest",
     "restsync.cli.demo",
     "restsync.cli.serve",
@@ -48,7 +45,8 @@ COMMAND_MODULES = (
 
 # Commands beyond the connector core: skipped when their module or its extra dependencies are
 # missing, so check/preview/fetch keep working with the core dependencies alone.
-OPTIONAL_MODULES = frozenset({"restsync.cli.kb_commands", "restsync.cli.serve", "restsync.cli.mcp"})
+OPTIONAL_MODULES = frozenset({"restsync.cli.sync", "restsync.cli.search", "restsync.cli.status",
+                              "restsync.cli.serve", "restsync.cli.mcp"})
 
 
 def _command_modules() -> list[ModuleType]:

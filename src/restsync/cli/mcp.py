@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from restsync.cli.common import add_global_flags
+from restsync.cli.exit_codes import EXIT_OK
 from restsync.errors import ConfigError
 
 
@@ -42,4 +43,4 @@ def run(args: argparse.Namespace) -> int:
         run_stdio(backend)
     finally:
         backend.close()
-    return 0
+    return EXIT_OK

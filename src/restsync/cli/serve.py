@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from restsync.cli.common import ALLOW_PRIVATE_ENV
+from restsync.cli.exit_codes import EXIT_FAILED, EXIT_OK, EXIT_USAGE
 from restsync.cli.output import write_json
 
 DEFAULT_HOST = "127.0.0.1"
@@ -77,7 +78,7 @@ def register(subparsers: Any) -> None:
 
 def _usage(parser: argparse.ArgumentParser) -> int:
     parser.print_help(sys.stderr)
-    return 2
+    return EXIT_USAGE
 
 
 # -- serve -------------------------------------------------------------------------------------------
@@ -146,10 +147,10 @@ def run_serve(args: argparse.Namespace) -> int:
         try:
             server.run()
             if not server.started:  # the port was taken, or the app failed to start: uvicorn said why
-                return 1
+                return EXIT_FAILED
         finally:
             service.close()  # already closed by the app's shutdown unless uvicorn failed to start
-        return 0
+        return EXIT_OK
     finally:
         if demo_api is not None:
             demo_api.stop()
@@ -208,7 +209,7 @@ def run_token_create(args: argparse.Namespace) -> int:
     else:
         print(token)
         print(f"token {info.id} ({info.name}) created; it is shown only now", file=sys.stderr)
-    return 0
+    return EXIT_OK
 
 
 def run_token_list(args: argparse.Namespace) -> int:
@@ -219,13 +220,13 @@ def run_token_list(args: argparse.Namespace) -> int:
         engine.dispose()
     if args.json:
         write_json(sys.stdout, [info.to_dict() for info in tokens])
-        return 0
+        return EXIT_OK
     for info in tokens:
         state = "revoked" if info.revoked_at else "active"
         print(f"{info.id}  {info.prefix}...  {state:7}  {info.name}")
     if not tokens:
         print("no tokens", file=sys.stderr)
-    return 0
+    return EXIT_OK
 
 
 def run_token_revoke(args: argparse.Namespace) -> int:
@@ -238,4 +239,4 @@ def run_token_revoke(args: argparse.Namespace) -> int:
         write_json(sys.stdout, info.to_dict())
     else:
         print(f"token {info.id} ({info.name}) revoked")
-    return 0
+    return EXIT_OK

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from restsync.cli.common import add_global_flags, allow_private
+from restsync.cli.exit_codes import EXIT_OK
 from restsync.cli.suggest_openapi import add_openapi_arguments, run_openapi
 from restsync.errors import ConfigError
 
@@ -84,4 +85,4 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.write(text)
     for warning in suggestion.warnings:
         print(f"warning: {warning}", file=sys.stderr)
-    return 0
+    return EXIT_OK

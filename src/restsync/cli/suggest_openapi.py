@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from restsync.cli.common import allow_private
+from restsync.cli.exit_codes import EXIT_FAILED, EXIT_OK
 from restsync.errors import ConfigError
 
 
@@ -64,7 +65,7 @@ def run_openapi(args: argparse.Namespace) -> int:
         for warning in result.suggestion.warnings:
             print(f"warning: {warning}", file=sys.stderr)
         failed = failed or (live is not None and not live.ok)
-    return 1 if failed else 0
+    return EXIT_FAILED if failed else EXIT_OK
 
 
 def credentials_from_flags(headers: dict[str, str]) -> dict[str, str]:
@@ -93,7 +94,7 @@ def _list(spec: Any, source: str) -> int:
     if not collections:
         print(f"restsync: no collection endpoints in {title} ({kind}): no GET operation returns a JSON array "
               "of objects", file=sys.stderr)
-        return 1
+        return EXIT_FAILED
     print(f"Collection endpoints in {title} ({kind}): {len(collections)}")
     width = max(len(_choice(e)) for e in collections)
     for endpoint in collections:
@@ -102,7 +103,7 @@ def _list(spec: Any, source: str) -> int:
               + (f"  - {endpoint.summary}" if endpoint.summary else ""))
     print(f"next: restsync suggest --openapi {source} --operation ID (or --path PATH, or --all -o DIR) "
           "-o source.yaml", file=sys.stderr)
-    return 0
+    return EXIT_OK
 
 
 def _choice(endpoint: Any) -> str:

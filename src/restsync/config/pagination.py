@@ -8,10 +8,14 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from restsync.config import coerce
-from restsync.config.vocabulary import CURSOR_SOURCES, PAGINATION_KEYS, PLACEMENTS, report_unknown_keys
+from restsync.config.vocabulary import (
+    CURSOR_SOURCES,
+    PAGINATION_KEYS,
+    PAGINATION_PREFIX as PREFIX,
+    PLACEMENTS,
+    report_unknown_keys,
+)
 from restsync.errors import ConfigError
-
-PREFIX = "pagination_config"
 
 _TEXT_KEYS = (
     "page_param", "page_size_param", "offset_param", "limit_param", "cursor_param",

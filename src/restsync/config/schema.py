@@ -31,6 +31,7 @@ from restsync.config.vocabulary import (
     FIELD_TYPE_ALIASES,
     FIELD_TYPES,
     METHODS,
+    PAGINATION_PREFIX,
     PAGINATION_TYPES,
     POLL_TIME_FORMATS,
     RESPONSE_FORMATS,
@@ -420,6 +421,6 @@ def _check_token_url(token_url: Any) -> None:
 def _check_body_use(method: str, body: Any, pagination: PaginationConfig, warnings: list[str]) -> None:
     for name, placement in pagination.placements().items():
         if placement == "body" and method != "POST":
-            raise ConfigError(f"'body' placement needs method POST (the request is {method})", f"pagination_config.{name}")
+            raise ConfigError(f"'body' placement needs method POST (the request is {method})", f"{PAGINATION_PREFIX}.{name}")
     if body is not None and method == "GET":
         warnings.append("request_body: ignored because method is GET (a GET request has no body)")

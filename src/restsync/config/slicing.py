@@ -20,7 +20,7 @@ from typing import Any
 from restsync.config import coerce
 from restsync.config.vocabulary import SLICE_KEYS, report_unknown_keys
 from restsync.errors import ConfigError
-from restsync.mapping.timestamps import parse_timestamp
+from restsync.timestamps import parse_timestamp
 
 PREFIX = "slice"
 DEFAULT_MIN_STEP = 1

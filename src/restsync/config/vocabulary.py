@@ -1,4 +1,9 @@
-"""The names a config may use: keys, allowed values, and reporting of unknown keys."""
+"""The names a config may use: keys, allowed values, and reporting of unknown keys.
+
+Where a part of the library defines a choice (auth types, paginators and their keys, placements,
+cursor sources, field types), the value here is read from it, so a new paginator or auth type
+is accepted by the config, documented and checked without a second list to update.
+"""
 
 from __future__ import annotations
 
@@ -7,20 +12,19 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from restsync.errors import ConfigError
+from restsync.extraction.fieldpath import HINT_ALIASES
+from restsync.http.auth import AUTH_TYPES  # noqa: F401
+from restsync.pagination.base import CONFIG_PREFIX as PAGINATION_PREFIX  # noqa: F401
+from restsync.pagination.cursor import CURSOR_SOURCES  # noqa: F401
+from restsync.pagination.placement import LOCATIONS as PLACEMENTS  # noqa: F401  (where a value is sent)
+from restsync.pagination.registry import PAGINATORS, accepted_keys
 
 METHODS = ("GET", "POST")
-AUTH_TYPES = ("none", "api_key_header", "api_key_query", "bearer", "basic", "oauth2_client_credentials")
-PAGINATION_TYPES = ("none", "page", "offset", "cursor", "next_url", "link_header", "auto")
-PLACEMENTS = ("query", "body", "header")  # where a page/offset/cursor value is sent
-CURSOR_SOURCES = ("response", "last_item")
+PAGINATION_TYPES = tuple(PAGINATORS)
 RESPONSE_FORMATS = ("auto", "json", "jsonl", "xml")  # auto: by Content-Type
 POLL_TIME_FORMATS = ("iso", "epoch", "epoch_ms")  # or any strftime pattern containing "%"
-FIELD_TYPES = ("string", "number", "date")
-FIELD_TYPE_ALIASES = {
-    "string": "string", "str": "string", "text": "string",
-    "number": "number", "int": "number", "integer": "number", "float": "number",
-    "date": "date", "datetime": "date", "timestamp": "date",
-}  # fmt: skip
+FIELD_TYPE_ALIASES = HINT_ALIASES
+FIELD_TYPES = tuple(dict.fromkeys(HINT_ALIASES.values()))
 
 SECRET_NAMES = ("api_key", "token", "username", "password", "client_secret")
 
@@ -45,14 +49,9 @@ PARENT_KEYS = frozenset({
     "pagination_config", "max_pages", "fields", "id_field",
 })  # fmt: skip
 
-PAGINATION_KEYS = frozenset({
-    "page_param", "page_size_param", "start_page", "page_size", "offset_param", "limit_param",
-    "start_offset", "limit", "cursor_param", "next_cursor_path", "next_cursor_field",
-    "initial_cursor", "cursor_in", "page_in", "offset_in", "cursor_from", "cursor_item_field",
-    "next_url_path", "has_more_path", "total_path", "total_pages_path",
-    # RAGFlow reads a POST body from here when the top-level request_body is absent
-    "request_body",
-})  # fmt: skip
+# Every paginator's arguments (the class signature is the schema), and `request_body`:
+# RAGFlow reads a POST body from here when the top-level request_body is absent.
+PAGINATION_KEYS = frozenset().union(*(accepted_keys(style) for style in PAGINATORS)) | {"request_body"}
 
 AUTH_CONFIG_KEYS = frozenset({
     "header_name", "api_key", "api_key_value", "token", "username", "password",

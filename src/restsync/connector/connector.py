@@ -12,9 +12,9 @@ from typing import Any, Callable, Iterator, Mapping
 
 import httpx
 
-from restsync.auth import build_auth
 from restsync.clock import Clock, SystemClock
 from restsync.config import SourceConfig, load_config
+from restsync.connector.checkpoint import Checkpoint, resume_state, safe_checkpoint
 from restsync.connector.detail import DetailFetcher
 from restsync.connector.parents import (
     ParentWalk, child_config, child_namespace, describe_parent_page, first_parent, parent_config, parent_metadata,
@@ -24,20 +24,18 @@ from restsync.connector.report import Probe, WalkReport
 from restsync.connector.request_builder import build_base_request
 from restsync.connector.slicing import SlicedWalk, describe_slicing, first_slice
 from restsync.connector.walker import Page, PageWalker
-from restsync.connector.window import TimeWindow, uses_placeholders
+from restsync.connector.window import WINDOW_BY_API, TimeWindow, window_rule
 from restsync.document import Document
 from restsync.errors import InvalidResponseError
 from restsync.extraction.items import ItemSelection, detect_items, select_items
 from restsync.http import HttpClient
+from restsync.http.auth import build_auth
 from restsync.http.limits import MB
-from restsync.http.redact import is_sensitive_name
-from restsync.http.request import ApiResponse, RequestSpec, merge_query, query_pairs, remove_query_params
+from restsync.http.request import ApiResponse, RequestSpec
 from restsync.mapping.mapper import DocumentMapper
 from restsync.mapping.masking import document_secrets
 from restsync.pagination import Paginator, build_paginator
 
-Checkpoint = dict[str, Any]
-CHECKPOINT_VERSION = 1
 
 
 class RestApiConnector:
@@ -153,7 +151,7 @@ class RestApiConnector:
 
     def _probe_endpoint(self, config: SourceConfig, window: TimeWindow, namespace: str) -> Probe:
         request = build_base_request(config, window)
-        paginator = build_paginator(config)
+        paginator = build_paginator(config.pagination_type, config.pagination)
         paginator.init_request(request)
         client = self._http()
         response = client.send(request)
@@ -188,6 +186,12 @@ class RestApiConnector:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    @property
+    def window_rule(self) -> str:
+        """How a time window given to `poll_source`/`iter_documents` is applied (`window.WINDOW_*`):
+        asked of the API, applied here to each document's timestamp, or impossible."""
+        return window_rule(self.config)
+
     # -- the walk --------------------------------------------------------------------------------
 
     def _walk(self, window: TimeWindow, checkpoint: Checkpoint | None) -> Iterator[tuple[list[Document], Checkpoint | None]]:
@@ -196,8 +200,7 @@ class RestApiConnector:
         for warning in config.warnings:  # a misspelt key changes behaviour: say so in every summary
             report.warn(warning)
         self._started = self._clock.monotonic()
-        server_side = uses_placeholders(config.url, config.query_params, config.request_body)
-        if not window.is_open and not server_side:
+        if not window.is_open and self.window_rule != WINDOW_BY_API:
             report.warn(
                 "no {poll_start}/{poll_end} placeholder in url, query_params or request_body: "
                 "every page is fetched and the time window is applied here"
@@ -208,7 +211,7 @@ class RestApiConnector:
                 secrets = [value for value in self._secret_values() if len(value) >= 4]
                 masked = self._document_secrets()
                 parents = ParentWalk(config, self._pages, self._walk_endpoint, report,
-                                     lambda state: _checkpoint(state, secrets), self.known_parents,
+                                     lambda state: safe_checkpoint(state, secrets), self.known_parents,
                                      lambda child, namespace: DocumentMapper(child, namespace, secrets=masked))
                 report.parents = parents.stats
                 for docs, point in parents.walk(window, checkpoint):
@@ -247,7 +250,7 @@ class RestApiConnector:
                 report.documents += len(docs)
                 if concurrency is None:
                     self._progress(report)
-                yield docs, _checkpoint(page.checkpoint, secrets)
+                yield docs, safe_checkpoint(page.checkpoint, secrets)
         finally:
             if details:
                 details.close()
@@ -257,7 +260,7 @@ class RestApiConnector:
         """One endpoint's pages, as the walker reads them."""
         walker = PageWalker(
             self._fetcher(config.items_path),
-            build_paginator(config),
+            build_paginator(config.pagination_type, config.pagination),
             report,
             max_pages=config.max_pages,
             concurrency=config.concurrency if concurrency is None else concurrency,
@@ -267,7 +270,7 @@ class RestApiConnector:
             identify=item_identity(config.id_field),
             requests_per_second=config.requests_per_second,
         )
-        resume = _resume_state(checkpoint, config)
+        resume = resume_state(checkpoint, config)
         self._walkers.add(walker)
         try:
             for page in walker.walk(build_base_request(config, window), resume):
@@ -365,34 +368,3 @@ def describe_pagination(config: SourceConfig, paginator: Paginator) -> str:
     if config.pagination_type == "auto":
         return f"auto: {detected}" if detected else "auto: nothing detected (single request)"
     return config.pagination_type
-
-
-def _resume_state(checkpoint: Checkpoint | None, config: SourceConfig) -> dict | None:
-    if not checkpoint:
-        return None
-    state = dict(checkpoint.get("paginator") or {})
-    stripped = checkpoint.get("stripped_params") or []
-    if state.get("next_url") and stripped:
-        # Put back what `_checkpoint` left out, from the config: the URL's own query, then
-        # query_params (auth re-adds its own parameter).
-        configured = {**dict(query_pairs(config.url)), **config.query_params}
-        restored = {name: configured[name] for name in stripped if name in configured}
-        if restored:
-            state["next_url"] = merge_query(state["next_url"], restored)
-    return state
-
-
-def _checkpoint(paginator_state: dict | None, secrets: list[str]) -> Checkpoint | None:
-    """The resume point, safe to store: a next-page URL loses any query parameter that carries a
-    secret (API keys are echoed into next links), keeping only its name."""
-    if paginator_state is None:
-        return None
-    checkpoint: Checkpoint = {"version": CHECKPOINT_VERSION, "paginator": paginator_state}
-    next_url = paginator_state.get("next_url")
-    if isinstance(next_url, str) and "?" in next_url:
-        stripped = list(dict.fromkeys(name for name, value in query_pairs(next_url)
-                                      if is_sensitive_name(name) or value in secrets))
-        if stripped:  # the other pairs keep their bytes (signed next links)
-            checkpoint["paginator"] = {**paginator_state, "next_url": remove_query_params(next_url, stripped)}
-            checkpoint["stripped_params"] = stripped
-    return checkpoint

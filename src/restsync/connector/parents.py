@@ -25,6 +25,7 @@ from urllib.parse import quote
 
 from restsync.config import SourceConfig
 from restsync.config.parent import METADATA_PREFIX, ParentConfig
+from restsync.connector.checkpoint import CHECKPOINT_VERSION, Checkpoint
 from restsync.connector.report import WalkReport
 from restsync.connector.window import TimeWindow
 from restsync.document import Document
@@ -34,8 +35,6 @@ from restsync.mapping.mapper import DocumentMapper
 from restsync.mapping.template import value_text
 from restsync.strings import replace_in_strings
 
-Checkpoint = dict[str, Any]
-CHECKPOINT_VERSION = 1
 PREVIEW_PARENTS = 5  # parent items shown by check and preview
 MAX_NOTED_FAILURES = 20  # failures quoted in the report; every failed parent is still protected
 _PUT_WAIT_S = 0.05  # how often a blocked child listing checks whether the walk was abandoned

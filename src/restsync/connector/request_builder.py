@@ -7,9 +7,9 @@ from datetime import datetime, timezone
 from urllib.parse import quote
 
 from restsync.config import SourceConfig
-from restsync.connector.window import EPOCH, POLL_PLACEHOLDERS, TimeWindow, fill_placeholders
+from restsync.connector.window import POLL_PLACEHOLDERS, TimeWindow, fill_placeholders
 from restsync.http.request import RequestSpec
-from restsync.mapping.timestamps import format_time
+from restsync.timestamps import EPOCH, format_time
 
 _URL_NAME = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 

@@ -25,15 +25,15 @@ from typing import Any, Callable, Iterator
 
 from restsync.clock import Clock
 from restsync.config.slicing import SliceConfig
+from restsync.connector.checkpoint import CHECKPOINT_VERSION, Checkpoint
 from restsync.connector.report import WalkReport
 from restsync.connector.window import TimeWindow
-from restsync.document import Document, format_utc
+from restsync.document import Document
 from restsync.errors import SourceError
+from restsync.timestamps import format_utc, parse_iso
 
 # walk(window, report) -> (documents, checkpoint) per page, counting into `report`
 WalkWindow = Callable[[TimeWindow, WalkReport], Iterator[tuple[list[Document], Any]]]
-Checkpoint = dict[str, Any]
-CHECKPOINT_VERSION = 1
 
 
 @dataclass
@@ -171,7 +171,10 @@ def _name(start: datetime, stop: datetime) -> str:
 
 
 def _parse(text: str) -> datetime:
-    return datetime.fromisoformat(str(text).replace("Z", "+00:00")).astimezone(timezone.utc)
+    moment = parse_iso(str(text))
+    if moment is None:
+        raise ValueError(f"not an ISO 8601 instant in a slice checkpoint: {text!r}")
+    return moment
 
 
 def _floor(moment: datetime) -> datetime:

@@ -3,23 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
 from restsync.document import Document
 from restsync.strings import replace_in_strings
+from restsync.timestamps import to_utc
 
 POLL_PLACEHOLDERS = ("{poll_start}", "{poll_end}")
-EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
-
-
-def to_utc(moment: datetime | float | int | None) -> datetime | None:
-    """Accept what callers pass: an aware or naive (= UTC) datetime, or epoch seconds (RAGFlow's poll_source)."""
-    if moment is None:
-        return None
-    if isinstance(moment, datetime):
-        return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
-    return datetime.fromtimestamp(float(moment), tz=timezone.utc)
 
 
 @dataclass(frozen=True)
@@ -45,6 +36,24 @@ class TimeWindow:
         if self.end is not None and moment >= self.end:
             return False
         return True
+
+
+# How a walk applies a time window (`window_rule`).
+WINDOW_BY_API = "api"  # {poll_start}/{poll_end} in a request: the API is asked for the window
+WINDOW_HERE = "here"  # every page is fetched; documents are kept by their poll_timestamp_field
+WINDOW_IGNORED = "ignored"  # neither: a window narrows nothing, every document is yielded
+
+
+def window_rule(config: Any) -> str:
+    """How a walk of `config` applies a time window: one of the WINDOW_* values above. With
+    placeholders the documents are still checked against the window when they carry a timestamp."""
+    requests = [(config.url, config.query_params, config.request_body)]
+    parent = getattr(config, "parent", None)
+    if parent is not None:
+        requests.append((parent.url, parent.query_params, parent.request_body))
+    if any(uses_placeholders(*request) for request in requests):
+        return WINDOW_BY_API
+    return WINDOW_HERE if config.poll_timestamp_field else WINDOW_IGNORED
 
 
 def uses_placeholders(*values: Any) -> bool:

@@ -16,6 +16,7 @@ from functools import lru_cache
 from typing import Any
 
 from restsync.errors import ConfigError
+from restsync.timestamps import parse_timestamp
 
 WILDCARD = object()  # a `[*]` step
 
@@ -196,18 +197,18 @@ def get_field(item: Any, path: str) -> Any:
 
 # --- type hints -----------------------------------------------------------------------------
 
-_HINT_ALIASES = {
-    "number": "number", "int": "number", "integer": "number", "float": "number", "double": "number",
+HINT_ALIASES = {
     "string": "string", "str": "string", "text": "string",
+    "number": "number", "int": "number", "integer": "number", "float": "number", "double": "number",
     "date": "date", "datetime": "date", "timestamp": "date",
-}  # fmt: skip  (the names restsync.config accepts)
+}  # fmt: skip  (the names `field_type_hints` accepts; restsync.config reads them from here)
 
 BadValueCallback = Callable[[str, Any, str], None]  # (path, value, hint)
 
 
 def canonical_hint(hint: str) -> str | None:
     """`number`, `string` or `date` for a hint name (aliases accepted), else None."""
-    return _HINT_ALIASES.get(hint.strip().lower()) if isinstance(hint, str) else None
+    return HINT_ALIASES.get(hint.strip().lower()) if isinstance(hint, str) else None
 
 
 def _to_number(value: Any) -> Any:
@@ -241,9 +242,6 @@ def _to_string(value: Any) -> Any:
 
 
 def _to_date(value: Any) -> Any:
-    # Imported here: restsync.mapping imports this module, so a top-level import would be circular.
-    from restsync.mapping.timestamps import parse_timestamp
-
     moment = parse_timestamp(value)
     return _MISSING if moment is None else moment
 

@@ -13,7 +13,6 @@ from typing import Callable, Iterable, Mapping
 
 import httpx
 
-from restsync.auth import TokenEndpointUnavailable
 from restsync.clock import Clock, SystemClock
 from restsync.errors import (
     AuthError,
@@ -26,6 +25,7 @@ from restsync.errors import (
     SourceError,
 )
 from restsync.http import deadline
+from restsync.http.auth import TokenEndpointUnavailable
 from restsync.http.body import NotJsonError, TruncatedBodyError, UnusableJsonError, duplicate_keys
 from restsync.http.formats import ACCEPT, decode_body, describe_unreadable, resolve_format
 from restsync.http.limits import (

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import email.utils
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from enum import Enum
 from typing import Mapping
+
+from restsync.timestamps import as_utc, parse_iso
 
 
 @dataclass(frozen=True)
@@ -68,9 +69,7 @@ def parse_retry_after(value: str | None, now: float) -> float | None:
         when = email.utils.parsedate_to_datetime(text)
     except (TypeError, ValueError, IndexError):
         return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return max(0.0, when.timestamp() - now)
+    return max(0.0, as_utc(when).timestamp() - now)
 
 
 def parse_rate_limit_reset(value: str | None, now: float) -> float | None:
@@ -83,13 +82,8 @@ def parse_rate_limit_reset(value: str | None, now: float) -> float | None:
     try:
         number = float(text)
     except ValueError:
-        try:
-            when = datetime.fromisoformat(text.replace("Z", "+00:00"))
-        except ValueError:
-            return None
-        if when.tzinfo is None:
-            when = when.replace(tzinfo=timezone.utc)
-        return max(0.0, when.timestamp() - now)
+        when = parse_iso(text)
+        return None if when is None else max(0.0, when.timestamp() - now)
     if number >= _EPOCH_MS_THRESHOLD:
         number /= 1000.0
     if number >= _EPOCH_THRESHOLD:

@@ -19,8 +19,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, Sequence, runtime_checkable
 
-from restsync.document import format_utc
 from restsync.errors import RestSyncError
+from restsync.timestamps import format_utc
 
 if TYPE_CHECKING:  # the kb extra is imported only when a LocalBackend is built
     from restsync.kb import KnowledgeBase

@@ -7,10 +7,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from restsync.document import Document, format_utc
+from restsync.document import Document
 from restsync.errors import ConfigError
 from restsync.integrations.backend import LocalBackend, RemoteBackend, SearchBackend
-from restsync.mapping.timestamps import parse_timestamp
+from restsync.timestamps import format_utc, parse_timestamp
 
 # Keys restsync adds to a hit's metadata; they win over item metadata fields of the same name.
 HIT_KEYS = ("title", "link", "document_id", "chunk_id", "knowledge_base_id", "source", "score")

@@ -18,6 +18,7 @@ from typing import Any, Iterator
 
 from restsync.document import NEGATIVE_INFINITY, POSITIVE_INFINITY, json_safe
 from restsync.errors import ConfigError
+from restsync.timestamps import as_utc
 
 OPERATORS = ("=", "!=", ">=", "<=", ">", "<", "in")
 RANGE_OPERATORS = (">=", "<=", ">", "<")
@@ -81,8 +82,7 @@ def as_number(value: Any) -> float | None:
     if isinstance(value, float):
         return None if math.isnan(value) else value
     if isinstance(value, datetime):
-        moment = value if value.tzinfo else value.replace(tzinfo=timezone.utc)
-        return moment.timestamp()
+        return as_utc(value).timestamp()
     if isinstance(value, date):
         return datetime(value.year, value.month, value.day, tzinfo=timezone.utc).timestamp()
     if isinstance(value, str):

@@ -6,7 +6,8 @@ import json
 
 import xxhash
 
-from restsync.document import Document, format_utc
+from restsync.document import Document
+from restsync.timestamps import format_utc
 
 
 def document_hash(document: Document) -> str:

@@ -13,13 +13,13 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
-from restsync.document import Document, format_utc, has_non_finite, json_safe
+from restsync.document import Document, has_non_finite, json_safe
 from restsync.extraction.fieldpath import FieldPath, apply_type_hint, canonical_hint, compile_field_path
 from restsync.mapping.html import html_to_text
 from restsync.mapping.ids import document_id, fallback_raw_id
 from restsync.mapping.masking import SecretMasker, document_secrets
 from restsync.mapping.template import CompiledTemplate, TemplateError, compile_template, value_text
-from restsync.mapping.timestamps import parse_timestamp
+from restsync.timestamps import format_utc, parse_timestamp
 
 TITLE_MAX_CHARS = 100
 STAT_NAMES = ("missing_id", "empty_content", "missing_timestamp", "bad_timestamp", "bad_type_hint", "non_finite")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Mapping
-from dataclasses import asdict, is_dataclass
-from typing import Any
+from dataclasses import asdict
+from typing import TYPE_CHECKING, Any
 
 from restsync.errors import ConfigError
 from restsync.pagination.auto import AutoPaginator
@@ -13,6 +13,9 @@ from restsync.pagination.base import NoPaginator, Paginator
 from restsync.pagination.cursor import CursorPaginator
 from restsync.pagination.numeric import OffsetPaginator, PageNumberPaginator
 from restsync.pagination.reference import LinkHeaderPaginator, NextUrlPaginator
+
+if TYPE_CHECKING:
+    from restsync.config.pagination import PaginationConfig
 
 PAGINATORS: dict[str, type[Paginator]] = {
     "none": NoPaginator,
@@ -46,19 +49,16 @@ def create_paginator(style: str, params: Mapping[str, Any] | None = None) -> Pag
     cls = _class_for(style)
     keys = accepted_keys(style)
     arguments = {key: value for key, value in (params or {}).items() if value is not None and key in keys}
+    if cls is AutoPaginator:
+        # Detection names a style; the registry builds it (handed over, so auto needs no import of this module).
+        return AutoPaginator(create_paginator, **arguments)
     return cls(**arguments)
 
 
-def build_paginator(config: Any) -> Paginator:
-    """From a `SourceConfig`: `pagination_type` and its `pagination` (`PaginationConfig`)."""
-    pagination = getattr(config, "pagination", None)
-    if is_dataclass(pagination) and not isinstance(pagination, type):
-        params = asdict(pagination)
-    elif isinstance(pagination, Mapping):
-        params = dict(pagination)
-    else:
-        params = {}
-    return create_paginator(getattr(config, "pagination_type", None) or "none", params)
+def build_paginator(style: str | None, pagination: PaginationConfig | None = None) -> Paginator:
+    """The paginator a config asks for: `pagination_type` and its `pagination_config`
+    (`SourceConfig.pagination`, or a parent endpoint's)."""
+    return create_paginator(style or "none", asdict(pagination) if pagination is not None else {})
 
 
 def _class_for(style: str) -> type[Paginator]:

@@ -11,13 +11,13 @@ import re
 from datetime import datetime, timezone
 from typing import Any, Sequence
 
-from restsync.document import format_utc
 from restsync.errors import ConfigError
 from restsync.integrations.conditions import ConditionPlan, plan_conditions
 from restsync.kb.filters import Filter
 from restsync.kb.terms import query_terms, term_matches
 from restsync.service.datasets import DatasetStore
 from restsync.service.errors import InvalidRequestError, NotFoundError
+from restsync.timestamps import format_utc
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 # `total` counts the hits among the best this many (or the requested page, if deeper), capped by top_k.

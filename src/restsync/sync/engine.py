@@ -27,6 +27,7 @@ from restsync.sync.result import (
 from restsync.sync import coverage
 from restsync.sync.coverage import Keep, finished_slices, kept_collections
 from restsync.sync.state import CHECKPOINT_KEY, WATERMARK_KEY, ListingProgress, newer, parse_instant
+from restsync.sync.seams import SyncIndex, SyncSource
 
 DEFAULT_OVERLAP = timedelta(minutes=5)  # re-ask this far behind the watermark: late commits, clock skew
 DEFAULT_MAX_PRUNE_SHARE = 0.5
@@ -35,7 +36,7 @@ INTERRUPTED_RUNS_SCAN = 100
 MAX_SHIFT_NOTES = 20  # kept with a listing's checkpoint: enough to say why nothing was pruned
 
 # connector_factory(config, credentials=..., allow_private=..., clock=...) -> RestApiConnector-like
-ConnectorFactory = Callable[..., Any]
+ConnectorFactory = Callable[..., SyncSource]
 ProgressCallback = Callable[[SyncResult], None]
 
 
@@ -59,7 +60,7 @@ class _Fetched:
     shifts: list[str]  # the listing's shift notes when this batch arrived
 
 
-def default_connector_factory(config: Any, **kwargs: Any) -> Any:
+def default_connector_factory(config: Any, **kwargs: Any) -> SyncSource:
     from restsync.connector import RestApiConnector
 
     return RestApiConnector(config, **kwargs)
@@ -70,7 +71,7 @@ class SourceSync:
 
     def __init__(
         self,
-        kb: Any,
+        kb: SyncIndex,
         source: str,
         config: Any,
         options: SyncOptions | None = None,
@@ -175,7 +176,7 @@ class SourceSync:
 
     # -- the walk ----------------------------------------------------------------------------------
 
-    def _walk(self, connector: Any, listing: ListingProgress) -> None:
+    def _walk(self, connector: SyncSource, listing: ListingProgress) -> None:
         """Fetch, chunk, embed and store as a pipeline (`pipeline.py`): batches are stored, and
         their checkpoints saved, in the order they were fetched."""
         kb, source, result = self._kb, self._source, self.result
@@ -288,7 +289,7 @@ class SourceSync:
 
 
 def sync_source(
-    kb: Any,
+    kb: SyncIndex,
     source: str,
     config: Any = None,
     *,
@@ -333,7 +334,7 @@ def _describe(error: BaseException) -> str:
     return text or type(error).__name__
 
 
-def _finish_quietly(kb: Any, run_id: Any, result: SyncResult) -> None:
+def _finish_quietly(kb: SyncIndex, run_id: Any, result: SyncResult) -> None:
     """Record the failure without masking the error that caused it."""
     try:
         kb.finish_run(run_id, FAILED, result.counts.to_dict(), error=result.error, watermark=result.watermark)

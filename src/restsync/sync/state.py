@@ -11,11 +11,11 @@ Two keys per source:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
-from restsync.document import format_utc
 from restsync.sync.result import SyncCounts
+from restsync.timestamps import format_utc, parse_iso
 
 WATERMARK_KEY = "watermark"
 CHECKPOINT_KEY = "checkpoint"
@@ -69,13 +69,7 @@ class ListingProgress:
 
 def parse_instant(text: Any) -> datetime | None:
     """An ISO 8601 instant as stored here (always UTC); None for missing or unreadable values."""
-    if not isinstance(text, str) or not text:
-        return None
-    try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
+    return parse_iso(text)
 
 
 def newer(current: str | None, candidate: datetime | None) -> str | None:

@@ -1,0 +1,313 @@
+"""The sync pipeline: batches stored in fetch order, embedding grouped across batches, every
+stage's error raised as it was, cancellation that stops every thread, and bounded memory.
+Then the same through the sync engine, against the loopback API."""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import pytest
+
+from restsync.clock import FakeClock
+from restsync.kb import KnowledgeBase
+from restsync.kb.embedding import HashingEmbedder
+from restsync.sync import SourceSync, SyncOptions, sync_source
+from restsync.sync.pipeline import PipelineCancelled, SyncPipeline
+from restsync.sync.state import CHECKPOINT_KEY
+from servers.items_api import ItemsApi, make_item, source_config
+
+WAIT_S = 10  # a safety net for a broken pipeline: the tests never wait this long when it works
+
+
+class Source:
+    """Batches of `size` texts; records how far the fetch ran and whether it was closed."""
+
+    def __init__(self, batches: int, size: int = 3, fail_at: int | None = None, on_produced=None):
+        self.batches, self.size, self.fail_at, self.on_produced = batches, size, fail_at, on_produced
+        self.produced = 0
+        self.closed = threading.Event()
+
+    def __iter__(self):
+        try:
+            for index in range(self.batches):
+                if index == self.fail_at:
+                    raise ConnectionError(f"page {index} failed")
+                self.produced += 1
+                if self.on_produced:
+                    self.on_produced(self.produced)
+                yield [f"batch {index} text {n}" for n in range(self.size)]
+        finally:
+            self.closed.set()
+
+
+def embed(texts):
+    return np.array([[float(len(text))] for text in texts], dtype=np.float32)
+
+
+def make(stored, *, plan=None, embed_fn=embed, store=None, **sizes):
+    def default_store(item, plan_value, vectors):
+        stored.append((item, plan_value, None if vectors is None else vectors[:, 0].tolist()))
+
+    return SyncPipeline(plan=plan or (lambda item: (f"plan of {item[0]}", item)), embed=embed_fn,
+                        store=store or default_store, size=len, **sizes)
+
+
+def test_every_batch_is_stored_in_fetch_order_with_its_own_vectors():
+    stored = []
+    source = Source(batches=40, size=3)
+    make(stored, max_documents=12, embed_group=8).run(source)
+    assert [item for item, _, _ in stored] == list(Source(batches=40, size=3))
+    for item, plan, vectors in stored:
+        assert plan == f"plan of {item[0]}"
+        assert vectors == [float(len(text)) for text in item]
+    assert source.closed.is_set()
+
+
+def test_a_batch_with_nothing_to_embed_skips_the_embedder():
+    stored = []
+    pipeline = make(stored, plan=lambda item: (None, () if "batch 1 " in item[0] else item))
+    pipeline.run(Source(batches=3))
+    assert [vectors is None for _, _, vectors in stored] == [False, True, False]
+
+
+def test_waiting_batches_are_embedded_together():
+    stored, planned, calls = [], [], []
+    all_planned, first_embed = threading.Event(), threading.Event()
+
+    def plan(item):
+        planned.append(item)
+        if len(planned) == 6:
+            all_planned.set()
+        return None, item
+
+    def slow_first_embed(texts):
+        calls.append(len(texts))
+        if len(calls) == 1:  # while the first batch embeds, the other five are planned
+            first_embed.set()
+            assert all_planned.wait(WAIT_S)
+        return embed(texts)
+
+    def hold_second_batch(produced):
+        if produced == 2:
+            assert first_embed.wait(WAIT_S)
+
+    source = Source(batches=6, size=3, on_produced=hold_second_batch)
+    make(stored, plan=plan, embed_fn=slow_first_embed, embed_group=100, linger_s=0).run(source)
+    assert calls == [3, 15]
+    assert len(stored) == 6
+
+
+def test_a_small_group_waits_for_more_texts_while_the_fetch_runs():
+    stored, calls = [], []
+    first_embed = threading.Event()
+
+    def counting_embed(texts):
+        calls.append(len(texts))
+        first_embed.set()
+        return embed(texts)
+
+    def hold_third_batch(produced):  # the fetch is still running when the first group forms
+        if produced == 3:
+            assert first_embed.wait(WAIT_S)
+
+    source = Source(batches=5, size=3, on_produced=hold_third_batch)
+    make(stored, embed_fn=counting_embed, embed_group=6, min_group=6, linger_s=WAIT_S).run(source)
+    assert calls[0] == 6  # batch 1 waited for batch 2 instead of going alone
+    assert sum(calls) == 15 and len(stored) == 5
+
+
+@pytest.mark.parametrize("stage", ["fetch", "plan", "embed", "store"])
+def test_the_first_error_of_any_stage_is_raised_as_it_was_and_stops_the_others(stage):
+    class Broken(Exception):
+        pass
+
+    stored = []
+    source = Source(batches=50, fail_at=5 if stage == "fetch" else None)
+
+    def plan(item):
+        if stage == "plan" and "batch 5 " in item[0]:
+            raise Broken("plan failed")
+        return None, item
+
+    def embed_fn(texts):
+        if stage == "embed" and any("batch 5 " in text for text in texts):
+            raise Broken("embed failed")
+        return embed(texts)
+
+    def store(item, plan_value, vectors):
+        if stage == "store" and "batch 5 " in item[0]:
+            raise Broken("store failed")
+        stored.append(item)
+
+    expected = ConnectionError if stage == "fetch" else Broken
+    pipeline = make(stored, plan=plan, embed_fn=embed_fn, store=store, max_documents=9)
+    with pytest.raises(expected, match="failed"):
+        pipeline.run(source)
+    if stage == "fetch":  # the batches fetched before the failure are stored, as before the pipeline
+        assert len(stored) == 5
+    assert len(stored) <= 5  # nothing after the failed batch was stored
+    assert [item[0] for item in stored] == [f"batch {n} text 0" for n in range(len(stored))]
+    assert source.closed.wait(WAIT_S)  # the fetch stopped and the iterator was closed
+    assert source.produced < 50
+    assert not [t for t in threading.enumerate() if t.name in ("sync-fetch", "sync-embed")]
+
+
+def test_cancel_from_another_thread_stops_every_stage():
+    stored = []
+    pipeline = None
+
+    def store(item, plan_value, vectors):
+        stored.append(item)
+        if len(stored) == 3:
+            threading.Thread(target=pipeline.cancel).start()
+            assert cancelled_from_outside.wait(WAIT_S)
+
+    cancelled_from_outside = threading.Event()
+    pipeline = make(stored, store=store, max_documents=6)
+    original_cancel = pipeline.cancel
+
+    def cancel():
+        original_cancel()
+        cancelled_from_outside.set()
+
+    pipeline.cancel = cancel
+    source = Source(batches=1000)
+    with pytest.raises(PipelineCancelled):
+        pipeline.run(source)
+    assert len(stored) == 3
+    assert source.closed.wait(WAIT_S) and source.produced < 10
+    assert not [t for t in threading.enumerate() if t.name in ("sync-fetch", "sync-embed")]
+
+
+def test_keyboard_interrupt_in_the_callers_thread_stops_the_fetch():
+    stored = []
+
+    def store(item, plan_value, vectors):
+        raise KeyboardInterrupt
+
+    source = Source(batches=1000)
+    with pytest.raises(KeyboardInterrupt):
+        make(stored, store=store, max_documents=6).run(source)
+    assert source.closed.wait(WAIT_S) and source.produced < 10
+
+
+def test_fetching_waits_while_max_documents_are_not_yet_stored():
+    stored = []
+    seen_in_flight = []
+    three_fetched = threading.Event()
+    source = Source(batches=30, size=4, on_produced=lambda n: n == 3 and three_fetched.set())
+
+    def store(item, plan_value, vectors):
+        if not stored:  # hold the first store until the fetch has run as far ahead as it may
+            assert three_fetched.wait(WAIT_S)
+        seen_in_flight.append((source.produced - len(stored)) * 4)
+        stored.append(item)
+
+    pipeline = make(stored, store=store, max_documents=10, embed_group=4)
+    pipeline.run(source)
+    assert len(stored) == 30
+    # The fetch takes another batch only while fewer than 10 documents wait: 3 batches of 4.
+    assert pipeline.peak_in_flight == 12
+    assert max(seen_in_flight) <= 12
+
+
+# -- through the sync engine -------------------------------------------------------------------
+
+SOURCE = "articles"
+
+
+@pytest.fixture
+def api():
+    with ItemsApi(count=30) as server:
+        yield server
+
+
+def test_a_sync_embeds_batches_of_several_pages_in_one_call(tmp_path, api):
+    embedder = HashingEmbedder(32)
+    kb = KnowledgeBase.open(tmp_path / "kb", embedder=embedder)
+    try:
+        result = sync_source(kb, SOURCE, source_config(api.url, per_page=3), allow_private=True, clock=FakeClock())
+        assert result.status == "success" and result.counts.new == 30 == kb.count_documents(SOURCE)
+        assert embedder.texts_embedded == result.counts.chunks_embedded
+        assert kb.get_state(SOURCE, CHECKPOINT_KEY) is None
+    finally:
+        kb.close()
+
+
+class _PlanWatch:
+    """The knowledge base, telling when it has planned a batch holding a given title."""
+
+    def __init__(self, kb, title: str):
+        self._kb, self._title, self.planned = kb, title, threading.Event()
+
+    def plan_upsert(self, source, docs, **kwargs):
+        plan = self._kb.plan_upsert(source, docs, **kwargs)
+        if any(doc.semantic_identifier == self._title for doc in docs):
+            self.planned.set()
+        return plan
+
+    def __getattr__(self, name):
+        return getattr(self._kb, name)
+
+
+def test_an_item_listed_again_while_its_first_copy_is_unstored_counts_once(tmp_path, api):
+    # Page 2 ends with item 4 again: batches [4, 5] and [6, 4]. The embedder holds [4, 5] until
+    # [6, 4] is planned, so the second copy is planned while the first is still in flight.
+    api.items = {n: make_item(n) for n in range(1, 7)}
+    original = api.respond
+
+    def respond(query):
+        status, body = original(query)
+        if query.get("page") == "2":
+            body["items"].append(make_item(4))
+        return status, body
+
+    api.respond = respond
+    watch = None
+
+    class HeldEmbedder(HashingEmbedder):
+        def embed(self, texts):
+            if any(text.startswith("Article 5") for text in texts):
+                assert watch.planned.wait(WAIT_S)
+            return super().embed(texts)
+
+    kb = KnowledgeBase.open(tmp_path / "kb", embedder=HeldEmbedder(32))
+    watch = _PlanWatch(kb, "Article 6")
+    try:
+        result = sync_source(watch, SOURCE, source_config(api.url, per_page=3), allow_private=True, clock=FakeClock())
+        assert watch.planned.is_set()
+        assert (result.counts.fetched, result.counts.new, result.counts.unchanged) == (7, 6, 1)
+        assert kb.count_documents(SOURCE) == 6
+    finally:
+        kb.close()
+
+
+def test_a_failing_embedder_fails_the_run_keeps_the_stored_pages_checkpoint_and_resumes(tmp_path, api):
+    class FlakyEmbedder(HashingEmbedder):
+        fail = True
+
+        def embed(self, texts):
+            if self.fail and any("Article 20" in text for text in texts):
+                raise RuntimeError("out of memory on the device")
+            return super().embed(texts)
+
+    embedder = FlakyEmbedder(32)
+    kb = KnowledgeBase.open(tmp_path / "kb", embedder=embedder)
+    config = source_config(api.url, per_page=3)
+    try:
+        with pytest.raises(RuntimeError, match="out of memory"):
+            SourceSync(kb, SOURCE, config, SyncOptions(allow_private=True, pipeline={"embed_group": 4}),
+                       clock=FakeClock()).run()
+        run = kb.list_runs(SOURCE, limit=1)[0]
+        assert run.status == "failed" and "out of memory" in run.error
+        stored = kb.count_documents(SOURCE)
+        checkpoint = kb.get_state(SOURCE, CHECKPOINT_KEY)
+        assert stored < 20 and (checkpoint is None or checkpoint["pages"] * 3 <= stored)
+
+        embedder.fail = False
+        resumed = sync_source(kb, SOURCE, config, allow_private=True, clock=FakeClock())
+        assert resumed.resumed and resumed.status == "success"
+        assert kb.count_documents(SOURCE) == 30
+    finally:
+        kb.close()
