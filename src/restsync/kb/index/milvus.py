@@ -17,6 +17,7 @@ Needs the `scale` extra (`pymilvus`; `milvus-lite` for file URIs), imported only
 from __future__ import annotations
 
 import re
+import uuid
 from typing import Any, Sequence
 
 import numpy as np
@@ -58,7 +59,9 @@ class MilvusIndex:
         self.uri = uri
         self.collection = collection_name(kb_id)
         try:
-            self._client = client or MilvusClient(uri=uri, token=token or "")
+            # An alias of its own: pymilvus shares one connection between clients of the same URI,
+            # and closing any of them (a deleted knowledge base) would cut off all the others.
+            self._client = client or MilvusClient(uri=uri, token=token or "", alias=f"restsync-{uuid.uuid4().hex}")
         except Exception as error:  # pymilvus raises its own tree; say which index failed
             raise KnowledgeBaseError(f"cannot reach the Milvus index at {uri}: {error}") from error
         self._dimension: int | None = None
