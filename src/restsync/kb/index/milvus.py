@@ -34,9 +34,10 @@ _KEYWORD_OVERFETCH = 4  # BM25 scores gathered per candidate: vector candidates 
 _MAX_LIMIT = 16_384  # Milvus's topk ceiling
 _TEXT_BYTES = 65_535
 _SHORT_BYTES = 4_096
-# Words as FTS5's unicode61 tokenizer splits them, lowercased; query terms arrive without
+# Words as FTS5's unicode61 tokenizer splits them, lowercased and Porter-stemmed as FTS5's `porter`
+# tokenizer stems them (else "returned" would not find "return"); query terms arrive without
 # stopwords (`kb.terms`), as they reach FTS5.
-ANALYZER = {"tokenizer": "standard", "filter": ["lowercase"]}
+ANALYZER = {"tokenizer": "standard", "filter": ["lowercase", {"type": "stemmer", "language": "english"}]}
 _PAYLOAD = ["source", "doc_id", "ordinal", "title", "link", "metadata", "text"]
 
 
