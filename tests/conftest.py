@@ -1,4 +1,5 @@
-"""Shared fixtures: a fake clock (no test ever sleeps) and loopback API servers stopped after each test."""
+"""Shared fixtures: a fake clock (no test ever sleeps), loopback API servers stopped after each
+test, and the distributed backends (a PostgreSQL cluster per session, Milvus Lite files)."""
 
 from __future__ import annotations
 
@@ -34,3 +35,35 @@ def serve() -> Iterator[Callable[[S], S]]:
     yield start
     for server in started:
         server.stop()
+
+
+@pytest.fixture
+def milvus_url(tmp_path: Path) -> str:
+    """A fresh Milvus Lite index file for one test."""
+    pytest.importorskip("pymilvus", reason="the Milvus index needs the scale extra (pymilvus, milvus-lite)")
+    pytest.importorskip("milvus_lite", reason="Milvus Lite is not installed (the scale extra)")
+    return f"milvus+lite://{tmp_path}/index.db"
+
+
+@pytest.fixture(scope="session")
+def postgres_cluster():
+    """A PostgreSQL cluster started for this test session (skipped only where none is installed)."""
+    from servers.postgres import Cluster, binaries
+
+    pytest.importorskip("psycopg", reason="PostgreSQL state needs the scale extra (psycopg)")
+    bin_dir = binaries()
+    if bin_dir is None:
+        pytest.skip("PostgreSQL is not installed (no initdb under /usr/lib/postgresql/*/bin or on PATH)")
+    cluster = Cluster(bin_dir).start()
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture
+def postgres_url(postgres_cluster, request) -> str:
+    """A new, empty database for one test."""
+    import re
+    import uuid
+
+    name = re.sub(r"[^a-z0-9_]", "_", request.node.name.lower())[:40] + "_" + uuid.uuid4().hex[:6]
+    return postgres_cluster.create_database(name)
