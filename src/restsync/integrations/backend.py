@@ -15,12 +15,11 @@ integrations nothing from a backend's storage:
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, Sequence, runtime_checkable
 
 from restsync.errors import RestSyncError
-from restsync.timestamps import format_utc
+from restsync.sync.status import last_sync_summary
 
 if TYPE_CHECKING:  # the kb extra is imported only when a LocalBackend is built
     from restsync.kb import KnowledgeBase
@@ -69,12 +68,6 @@ class SearchBackend(Protocol):
         ...
 
 
-def _iso_from_epoch(seconds: float | None) -> str | None:
-    if seconds is None:
-        return None
-    return format_utc(datetime.fromtimestamp(seconds, tz=timezone.utc))
-
-
 class LocalBackend:
     """One knowledge-base directory. It answers to its id and to its directory name."""
 
@@ -108,8 +101,6 @@ class LocalBackend:
                 raise UnknownKnowledgeBaseError(kb_id)
 
     def list_knowledge_bases(self) -> list[dict]:
-        finished = [run for run in self.kb.list_runs(limit=20) if run.finished_at is not None]
-        last = finished[0] if finished else None
         return [{
             "id": self.kb.id,
             "name": self.name,
@@ -117,8 +108,7 @@ class LocalBackend:
             "sources": [source.name for source in self.kb.list_sources()],
             "documents": self.kb.count_documents(),
             "chunks": self.kb.count_chunks(),
-            "last_sync": _iso_from_epoch(last.finished_at) if last else None,
-            "last_sync_status": last.status if last else None,
+            **last_sync_summary(self.kb),
         }]
 
     def search(self, query: str, *, kb_ids: list[str] | None = None, filters: list[str | Filter] | None = None,

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import html
 import re
-from datetime import datetime, timezone
 from typing import Any, Sequence
 
 from restsync.errors import ConfigError
@@ -17,7 +16,7 @@ from restsync.kb.filters import Filter
 from restsync.kb.terms import query_terms, term_matches
 from restsync.service.datasets import DatasetStore
 from restsync.service.errors import InvalidRequestError, NotFoundError
-from restsync.timestamps import format_utc
+from restsync.sync.status import last_sync_summary
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 # `total` counts the hits among the best this many (or the requested page, if deeper), capped by top_k.
@@ -124,14 +123,11 @@ class ServiceBackend:
         result = []
         for row in self._datasets.list(limit=10_000, desc=False)[0]:
             kb = self._datasets.open(row)
-            finished = [run for run in kb.list_runs(limit=20) if run.finished_at is not None]
-            last = finished[0] if finished else None
             result.append({
                 "id": row.id, "name": row.name, "description": row.description,
                 "sources": [connector.name for connector in self._datasets.connectors_of(row.id)],
                 "documents": kb.count_documents(), "chunks": kb.count_chunks(),
-                "last_sync": _iso(last.finished_at) if last else None,
-                "last_sync_status": last.status if last else None,
+                **last_sync_summary(kb),
             })
         return result
 
@@ -186,7 +182,3 @@ def split_document_id(document_id: str, kb_id: str) -> tuple[str | None, str]:
             doc_id, hash_sign, ordinal = doc_part.rpartition("#")
             return source, (doc_id if hash_sign and ordinal.isdigit() else doc_part)
     return None, document_id
-
-
-def _iso(seconds: float | None) -> str | None:
-    return None if seconds is None else format_utc(datetime.fromtimestamp(seconds, tz=timezone.utc))
