@@ -103,8 +103,8 @@ class DatasetSearch:
                 "document_keyword": hit.title, "dataset_id": dataset_id,
                 "highlight": highlight(hit.text, question) if body.get("highlight") else None,
                 "similarity": hit.score,
-                "term_similarity": getattr(hit, "keyword_score", None),
-                "vector_similarity": getattr(hit, "vector_score", None),
+                "term_similarity": hit.keyword_score,
+                "vector_similarity": hit.vector_score,
                 "title": hit.title, "link": hit.link, "metadata": dict(hit.metadata or {}),
                 "connector_id": hit.source,
             })
