@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, Sequence, runtime_checkable
 
 from restsync.errors import RestSyncError
-from restsync.sync.status import last_sync_summary
 
 if TYPE_CHECKING:  # the kb extra is imported only when a LocalBackend is built
     from restsync.kb import KnowledgeBase
@@ -101,6 +100,8 @@ class LocalBackend:
                 raise UnknownKnowledgeBaseError(kb_id)
 
     def list_knowledge_bases(self) -> list[dict]:
+        from restsync.sync.status import last_sync_summary  # with the kb extra, as LocalBackend itself
+
         return [{
             "id": self.kb.id,
             "name": self.name,
