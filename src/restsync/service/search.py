@@ -11,6 +11,7 @@ import re
 from typing import Any, Sequence
 
 from restsync.errors import ConfigError
+from restsync.integrations.backend import UnknownKnowledgeBaseError, document_record, hit_record, split_document_id
 from restsync.integrations.conditions import ConditionPlan, plan_conditions
 from restsync.kb.filters import Filter
 from restsync.kb.terms import query_terms, term_matches
@@ -133,8 +134,6 @@ class ServiceBackend:
 
     def search(self, query: str, *, kb_ids: list[str] | None = None, filters: list[str] | None = None,
                k: int = 5, vector_weight: float | None = None) -> list[dict]:
-        from restsync.integrations.backend import UnknownKnowledgeBaseError
-
         if kb_ids is not None and not kb_ids:
             return []
         try:
@@ -143,15 +142,9 @@ class ServiceBackend:
         except NotFoundError:
             missing = next(i for i in kb_ids or () if not self._exists(i))
             raise UnknownKnowledgeBaseError(missing) from None
-        return [{
-            "chunk_id": hit.chunk_id, "document_id": hit.document_id, "kb_id": dataset_id, "source": hit.source,
-            "title": hit.title, "link": hit.link, "text": hit.text, "metadata": dict(hit.metadata or {}),
-            "score": min(max(float(hit.score), 0.0), 1.0),
-        } for dataset_id, hit in hits]
+        return [hit_record(hit, dataset_id) for dataset_id, hit in hits]
 
     def get_document(self, document_id: str, kb_id: str | None = None) -> dict | None:
-        from restsync.integrations.backend import UnknownKnowledgeBaseError
-
         if kb_id is not None and not self._exists(kb_id):
             raise UnknownKnowledgeBaseError(kb_id)
         rows = [self._datasets.get(kb_id)] if kb_id else self._datasets.list(limit=10_000, desc=False)[0]
@@ -160,9 +153,7 @@ class ServiceBackend:
             source, doc_id = split_document_id(document_id, kb.id)
             document = kb.get_document(doc_id, source)
             if document is not None:
-                return {"id": document.doc_id, "kb_id": row.id, "source": document.source, "title": document.title,
-                        "link": document.link, "text": document.text, "metadata": dict(document.metadata or {}),
-                        "updated_at": document.updated_at}
+                return document_record(document, row.id)
         return None
 
     def _exists(self, dataset_id: str) -> bool:
@@ -171,14 +162,3 @@ class ServiceBackend:
         except NotFoundError:
             return False
         return True
-
-
-def split_document_id(document_id: str, kb_id: str) -> tuple[str | None, str]:
-    """A document id, or a chunk id (`<kb id>:<source>:<document id>#<n>`) naming one exactly."""
-    prefix = f"{kb_id}:"
-    if document_id.startswith(prefix):
-        source, _, doc_part = document_id[len(prefix):].partition(":")
-        if doc_part:
-            doc_id, hash_sign, ordinal = doc_part.rpartition("#")
-            return source, (doc_id if hash_sign and ordinal.isdigit() else doc_part)
-    return None, document_id
