@@ -4,20 +4,18 @@ server on loopback, and a helper that waits for a connector's sync to end."""
 
 from __future__ import annotations
 
-import threading
-import time
 import uuid
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, ContextManager, Iterator
 
 import pytest
 
 pytest.importorskip("fastapi")
 pytest.importorskip("uvicorn")
 
-import uvicorn  # noqa: E402
 from fastapi.testclient import TestClient  # noqa: E402
 
+from restsync.demo.loopback import serve_asgi  # noqa: E402
 from restsync.server import create_app  # noqa: E402
 from restsync.service import Service, ServiceSettings  # noqa: E402
 
@@ -109,35 +107,10 @@ def client(app_client: tuple[TestClient, str]) -> TestClient:
     return test_client
 
 
-class LiveServer:
-    """uvicorn serving an app on 127.0.0.1 (a free port) in a thread."""
-
-    def __init__(self, app: Any):
-        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="on"))
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-
-    def __enter__(self) -> "LiveServer":
-        self.thread.start()
-        deadline = time.monotonic() + WAIT_LIMIT_S
-        while not self.server.started:
-            if time.monotonic() > deadline or not self.thread.is_alive():
-                raise RuntimeError("uvicorn did not start")
-            threading.Event().wait(0.01)
-        return self
-
-    @property
-    def url(self) -> str:
-        host, port = self.server.servers[0].sockets[0].getsockname()[:2]
-        return f"http://{host}:{port}"
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=WAIT_LIMIT_S)
-
-
 @pytest.fixture
-def live() -> Callable[[Any], LiveServer]:
-    return LiveServer
+def live() -> Callable[[Any], ContextManager[str]]:
+    """`with live(app) as url`: the app under uvicorn on a loopback port."""
+    return lambda app: serve_asgi(lambda _port: app)
 
 
 def wait_for_idle(service: Service, connector_id: str) -> dict[str, Any]:
