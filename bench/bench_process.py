@@ -180,7 +180,7 @@ def main() -> None:
             server.close()
 
     def rate(kind: str, scenario: tuple) -> float | None:
-        runs = times[scenario][kind]
+        runs = times.get(scenario, {}).get(kind)
         return scenario[2] / statistics.median(runs) if runs else None
 
     def cpu(kind: str, scenario: tuple) -> float | None:
