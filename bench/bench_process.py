@@ -1,7 +1,10 @@
-"""Whole-process throughput with RAGFlow-style configs: `restsync fetch` against a bare loop.
+"""Whole-process throughput with RAGFlow-style configs: `restsync fetch` against a bare loop, and,
+in the same rounds, RAGFlow's REST API connector and dlt's REST API source when pointed at.
 
     .venv/bin/python bench/bench_process.py             # the table, 5 interleaved runs (~4 minutes)
     .venv/bin/python bench/bench_process.py --quick     # 2 runs, no 200k row
+    bench/setup_baselines.sh                            # once: venvs for the two baselines below
+    .venv/bin/python bench/bench_process.py --ragflow-src RAGFLOW_CHECKOUT --dlt-python bench/.baselines/dlt/bin/python
     .venv/bin/python bench/bench_process.py --latency 0 --only page --baseline-src OTHER/src   # before/after
 
 The mock (bench/apiserver.py --no-totals, its own process) states no total anywhere, and the
@@ -9,10 +12,12 @@ configs carry their page size in the URL's query, as RAGFlow configs do: restsyn
 end of the data from the pages themselves. Each run is a fresh process (interpreter start, imports,
 the walk, mapping with HTML stripping, JSON lines written): `restsync fetch CONFIG --out FILE`,
 and beside it, on the same server in the same round, `bench/bare_loop.py` (httpx + the fastest JSON
-parser installed + ids written, nothing mapped). Runs of every scenario alternate; the table shows
-medians, and each run's CPU seconds (user + system) are printed too. The RAGFlow and dlt figures
-are the ones measured on this kind of machine for the issue that set these floors (same mock
-semantics), not measured here.
+parser installed + ids written, nothing mapped). With `--ragflow-src`, `bench/ragflow_fetch.py`
+runs RAGFlow's connector module from that checkout on the very same config file (interpreter:
+`--ragflow-python`, by default bench/.baselines/ragflow); with `--dlt-python`, `bench/dlt_fetch.py`
+runs dlt's REST API source over the same endpoints. Every run's output is counted: each must
+write one line per item. Runs of every scenario alternate; the table shows medians, and each
+run's CPU seconds (user + system) are printed too.
 """
 
 from __future__ import annotations
@@ -34,25 +39,25 @@ RESTSYNC = str(Path(sys.executable).with_name("restsync"))
 # (style, latency ms, items): the rows of the table to reproduce.
 SCENARIOS = [("page", 0, 20_000), ("page", 20, 20_000), ("offset", 0, 20_000), ("offset", 20, 20_000),
              ("cursor", 0, 20_000), ("cursor", 20, 20_000), ("page", 0, 200_000)]
-# docs/s measured for the issue, whole process, same mock: RAGFlow's connector and dlt's extract loop.
-RAGFLOW = {("page", 0, 20_000): 9_863, ("page", 20, 20_000): 3_139, ("offset", 20, 20_000): 2_578,
-           ("cursor", 0, 20_000): 10_083, ("cursor", 20, 20_000): 3_157, ("page", 0, 200_000): 11_656}
-DLT = {("page", 0, 20_000): 17_486, ("page", 20, 20_000): 3_704, ("page", 0, 200_000): 26_624}
+DEFAULT_RAGFLOW_PYTHON = HERE / ".baselines" / "ragflow" / "bin" / "python"
+KINDS = ("restsync", "bare", "ragflow", "dlt", "baseline")
 
 
 def ragflow_style_config(base_url: str, style: str, items: int) -> dict:
-    """No total configured; the page size rides in the URL's own query."""
+    """No total configured; the page size rides in the URL's own query. `limit_param` names it for
+    offset walks: RAGFlow's connector otherwise steps the offset by its batch size (2), not 100.
+    `request_delay: 0` because RAGFlow pauses 0.5 s between pages by default (restsync does not)."""
     if style == "page":
         url, pagination = "/page?per_page=100", {"page_param": "page"}
     elif style == "offset":
-        url, pagination = "/offset?limit=100", {"offset_param": "offset"}
+        url, pagination = "/offset?limit=100", {"offset_param": "offset", "limit_param": "limit"}
     else:
         url, pagination = "/cursor?limit=100", {"cursor_param": "cursor", "next_cursor_path": "$.next_cursor"}
     return {
         "url": base_url + url, "items_path": "$.items", "pagination_type": style,
         "pagination_config": pagination, "id_field": "id", "content_fields": ["title", "body"],
         "metadata_fields": ["author.name", "tags[*].name"], "poll_timestamp_field": "updated_at",
-        "max_pages": items // 100 + 10,
+        "max_pages": items // 100 + 10, "request_delay": 0,
     }
 
 
@@ -99,20 +104,33 @@ def count_lines(path: Path) -> int:
         return sum(1 for _ in handle)
 
 
+def cell(value: float | None, fmt: str) -> str:
+    return "-" if value is None else format(value, fmt)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--repeats", type=int)
     parser.add_argument("--only", help="comma-separated styles to run (page, offset, cursor)")
     parser.add_argument("--latency", type=int, help="run only the scenarios at this latency (ms)")
+    parser.add_argument("--items", type=int, help="run only the scenarios with this many items")
     parser.add_argument("--baseline-src", type=Path,
                         help="another checkout's src/ folder: its `restsync fetch` runs in the same rounds, "
                              "for before/after figures from one run")
+    parser.add_argument("--ragflow-src", type=Path,
+                        help="a RAGFlow checkout: its REST API connector runs in the same rounds, same config")
+    parser.add_argument("--ragflow-python", type=Path, default=DEFAULT_RAGFLOW_PYTHON,
+                        help="interpreter with the connector's imports (bench/setup_baselines.sh)")
+    parser.add_argument("--dlt-python", type=Path,
+                        help="interpreter of a venv with dlt (bench/setup_baselines.sh): dlt's REST API source "
+                             "runs in the same rounds")
     args = parser.parse_args()
     repeats = args.repeats or (2 if args.quick else 5)
     scenarios = [s for s in SCENARIOS if not (args.quick and s[2] > 20_000)
                  and (not args.only or s[0] in args.only.split(","))
-                 and (args.latency is None or s[1] == args.latency)]
+                 and (args.latency is None or s[1] == args.latency)
+                 and (args.items is None or s[2] == args.items)]
     env = {**os.environ, "RESTSYNC_ALLOW_PRIVATE": "1"}
     precompile()
     baseline = None
@@ -120,9 +138,21 @@ def main() -> None:
         subprocess.run([sys.executable, "-m", "compileall", "-q", str(args.baseline_src / "restsync")], check=True,
                        stdout=subprocess.DEVNULL)
         baseline = {**env, "PYTHONPATH": str(args.baseline_src.resolve())}
+    if args.ragflow_src:
+        if not args.ragflow_python.exists():
+            parser.error(f"{args.ragflow_python} not found: run bench/setup_baselines.sh or pass --ragflow-python")
+        # Bytecode first, as for restsync: an installed RAGFlow has it.
+        subprocess.run([str(args.ragflow_python), "-m", "compileall", "-q", str(args.ragflow_src / "common"),
+                        str(args.ragflow_src / "api" / "utils")], check=False, stdout=subprocess.DEVNULL)
     work = Path(tempfile.mkdtemp(prefix="restsync-bench-"))
     servers = {key: ApiProcess(key[1], key[0]) for key in {(s[1], s[2]) for s in scenarios}}
-    times: dict[tuple, dict[str, list[float]]] = {s: {"restsync": [], "bare": [], "baseline": []} for s in scenarios}
+    times: dict[tuple, dict[str, list[float]]] = {s: {kind: [] for kind in KINDS} for s in scenarios}
+
+    def measure(kind: str, scenario: tuple, command: list[str], run_env: dict, out: Path) -> None:
+        times[scenario][kind].append(timed(command, run_env, f"{kind}/{scenario}"))
+        lines = count_lines(out)
+        assert lines == scenario[2], (kind, scenario, lines)
+
     try:
         for round_ in range(repeats):
             for scenario in scenarios:
@@ -131,66 +161,82 @@ def main() -> None:
                 config = work / f"{style}-{latency}-{items}.json"
                 config.write_text(json.dumps(ragflow_style_config(server.url, style, items)))
                 out = work / "out.jsonl"
-                times[scenario]["restsync"].append(
-                    timed([RESTSYNC, "fetch", str(config), "--out", str(out), "--quiet"], env, f"restsync/{scenario}"))
-                assert count_lines(out) == items, (scenario, count_lines(out))
+                measure("restsync", scenario, [RESTSYNC, "fetch", str(config), "--out", str(out), "--quiet"], env, out)
                 if baseline is not None:
-                    times[scenario]["baseline"].append(timed(
-                        [sys.executable, "-c", "import sys; from restsync.cli.main import main; sys.exit(main())",
-                         "fetch", str(config), "--out", str(out), "--quiet"], baseline, f"baseline/{scenario}"))
-                    assert count_lines(out) == items, (scenario, "baseline", count_lines(out))
-                ids = work / "ids.txt"
-                times[scenario]["bare"].append(
-                    timed([sys.executable, str(HERE / "bare_loop.py"), server.url, style, str(ids)], env,
-                          f"bare/{scenario}"))
-                assert count_lines(ids) == items
+                    measure("baseline", scenario,
+                            [sys.executable, "-c", "import sys; from restsync.cli.main import main; sys.exit(main())",
+                             "fetch", str(config), "--out", str(out), "--quiet"], baseline, out)
+                if args.ragflow_src:
+                    measure("ragflow", scenario, [str(args.ragflow_python), str(HERE / "ragflow_fetch.py"),
+                                                  str(args.ragflow_src.resolve()), str(config), str(out)], env, out)
+                if args.dlt_python:
+                    measure("dlt", scenario, [str(args.dlt_python), str(HERE / "dlt_fetch.py"), server.url, style,
+                                              str(out)], env, out)
+                measure("bare", scenario, [sys.executable, str(HERE / "bare_loop.py"), server.url, style, str(out)],
+                        env, out)
             print(f"round {round_ + 1}/{repeats} done", file=sys.stderr, flush=True)
     finally:
         for server in servers.values():
             server.close()
 
-    print("| scenario | restsync docs/s | bare loop docs/s | restsync / bare | RAGFlow docs/s (issue) | "
-          "restsync / RAGFlow | dlt extract (issue) | restsync / dlt |")
+    def rate(kind: str, scenario: tuple) -> float | None:
+        runs = times.get(scenario, {}).get(kind)
+        return scenario[2] / statistics.median(runs) if runs else None
+
+    def cpu(kind: str, scenario: tuple) -> float | None:
+        runs = CPU.get(f"{kind}/{scenario}")
+        return statistics.median(runs) if runs else None
+
+    def ratio(a: float | None, b: float | None) -> str:
+        return "-" if a is None or b is None else f"{a / b:.2f}x"
+
+    print(f"{repeats} rounds, medians; docs/s = items / whole-process wall time")
+    print("| scenario | restsync docs/s | bare loop | restsync / bare | RAGFlow | restsync / RAGFlow | "
+          "dlt extract | restsync / dlt |")
     print("|---|---|---|---|---|---|---|---|")
-    medians = {}
     for scenario in scenarios:
         style, latency, items = scenario
-        ours = statistics.median(times[scenario]["restsync"])
-        bare = statistics.median(times[scenario]["bare"])
-        medians[scenario] = ours
-        rag, dlt = RAGFLOW.get(scenario), DLT.get(scenario)
-        ours_rate = items / ours
-        print(f"| {style}, {latency} ms, {items:,} items | {ours_rate:,.0f} | {items / bare:,.0f} | "
-              f"{bare / ours:.2f} | {f'{rag:,}' if rag else '-'} | {f'{ours_rate / rag:.2f}x' if rag else '-'} | "
-              f"{f'{dlt:,}' if dlt else '-'} | {f'{ours_rate / dlt:.2f}x' if dlt else '-'} |")
+        ours, bare, rag, dlt = (rate(kind, scenario) for kind in ("restsync", "bare", "ragflow", "dlt"))
+        print(f"| {style}, {latency} ms, {items:,} items | {cell(ours, ',.0f')} | {cell(bare, ',.0f')} | "
+              f"{ratio(ours, bare)} | {cell(rag, ',.0f')} | {ratio(ours, rag)} | {cell(dlt, ',.0f')} | "
+              f"{ratio(ours, dlt)} |")
+    print("\nCPU seconds per run (user + system, median)")
+    print("| scenario | restsync | bare loop | RAGFlow | dlt | RAGFlow / restsync | dlt / restsync |")
+    print("|---|---|---|---|---|---|---|")
+    for scenario in scenarios:
+        style, latency, items = scenario
+        ours, bare, rag, dlt = (cpu(kind, scenario) for kind in ("restsync", "bare", "ragflow", "dlt"))
+        print(f"| {style}, {latency} ms, {items:,} items | {cell(ours, '.3f')} | {cell(bare, '.3f')} | "
+              f"{cell(rag, '.3f')} | {cell(dlt, '.3f')} | {ratio(rag, ours)} | {ratio(dlt, ours)} |")
     if baseline is not None:
-        print("\n| scenario | baseline docs/s | restsync docs/s | baseline time / restsync time |")
-        print("|---|---|---|---|")
+        print("\n| scenario | baseline docs/s | restsync docs/s | baseline time / restsync time | "
+              "CPU s baseline | CPU s restsync |")
+        print("|---|---|---|---|---|---|")
         for scenario in scenarios:
             style, latency, items = scenario
-            before = statistics.median(times[scenario]["baseline"])
-            after = statistics.median(times[scenario]["restsync"])
-            print(f"| {style}, {latency} ms, {items:,} items | {items / before:,.0f} | {items / after:,.0f} | "
-                  f"{before / after:.2f}x |")
-    print("\nCPU seconds per run (user + system, median): restsync | bare loop" + (" | baseline" if baseline else ""))
-    for scenario in scenarios:
-        cells = [f"{statistics.median(CPU[f'{kind}/{scenario}']):.3f}" for kind in ("restsync", "bare", "baseline")
-                 if f"{kind}/{scenario}" in CPU]
-        print(f"  {scenario[0]}, {scenario[1]} ms, {scenario[2]:,} items: " + " | ".join(cells))
+            before, after = rate("baseline", scenario), rate("restsync", scenario)
+            print(f"| {style}, {latency} ms, {items:,} items | {before:,.0f} | {after:,.0f} | {after / before:.2f}x | "
+                  f"{cpu('baseline', scenario):.3f} | {cpu('restsync', scenario):.3f} |")
     print("\nfloors:")
     for style in ("page", "offset"):
-        zero, twenty = medians.get((style, 0, 20_000)), medians.get((style, 20, 20_000))
+        zero, twenty = rate("restsync", (style, 0, 20_000)), rate("restsync", (style, 20, 20_000))
         if zero and twenty:
-            print(f"  {style}: 20 ms / 0 ms whole-process time: {twenty / zero:.2f}x (floor <= 1.3)")
-    cursor = medians.get(("cursor", 20, 20_000))
+            print(f"  {style}: 20 ms / 0 ms whole-process time: {zero / twenty:.2f}x (floor <= 1.3)")
+    cursor = times.get(("cursor", 20, 20_000))
     if cursor:
         ideal = 20_000 / 100 * 0.020
-        print(f"  cursor @20 ms / (200 pages x 20 ms): {cursor / ideal:.2f}x (floor <= 1.15)")
-    page0 = medians.get(("page", 0, 20_000))
-    if page0:
-        rate = 20_000 / page0
-        print(f"  page @0 ms: {rate / RAGFLOW[('page', 0, 20_000)]:.2f}x RAGFlow (floor >= 2.5), "
-              f"{rate / DLT[('page', 0, 20_000)]:.2f}x dlt (floor >= 1.5)")
+        ours, bare = statistics.median(cursor["restsync"]), statistics.median(cursor["bare"])
+        print(f"  cursor @20 ms / (200 pages x 20 ms): {ours / ideal:.2f}x (floor <= 1.15); "
+              f"bare loop {bare / ideal:.2f}x; restsync / bare loop {ours / bare:.2f}x")
+    page0 = ("page", 0, 20_000)
+    if page0 in times:
+        ours, rag, dlt = rate("restsync", page0), rate("ragflow", page0), rate("dlt", page0)
+        if rag:
+            print(f"  page @0 ms: {ours / rag:.2f}x RAGFlow's docs/s (floor >= 2.5), "
+                  f"{cpu('ragflow', page0) / cpu('restsync', page0):.2f}x in CPU seconds")
+        if dlt:
+            print(f"  page @0 ms: {ours / dlt:.2f}x dlt's docs/s (floor >= 1.5), "
+                  f"{cpu('dlt', page0) / cpu('restsync', page0):.2f}x in CPU seconds")
 
 
 if __name__ == "__main__":

@@ -50,6 +50,8 @@ class Document:
 def json_safe(value: Any) -> Any:
     """`value` with every non-finite float replaced as the document contract says (see above),
     through dicts, lists and tuples; returned as is when it holds none."""
+    if type(value) is dict and plainly_finite(value):  # most metadata: told by types alone
+        return value
     if isinstance(value, float):
         if math.isfinite(value):
             return value
@@ -65,6 +67,22 @@ def json_safe(value: Any) -> Any:
             return value
         return [json_safe(item) for item in value]
     return value
+
+
+def plainly_finite(metadata: dict[str, Any]) -> bool:
+    """True when every value is a string, int, bool or None, or a flat list of those: what most
+    metadata is, checked by type alone. False means "look closer" (`has_non_finite`), not "not finite"."""
+    for value in metadata.values():
+        kind = type(value)
+        if kind is str or kind is int or kind is bool or value is None:
+            continue
+        if kind is not list:
+            return False
+        for element in value:
+            kind = type(element)
+            if not (kind is str or kind is int or kind is bool or element is None):
+                return False
+    return True
 
 
 def has_non_finite(value: Any) -> bool:

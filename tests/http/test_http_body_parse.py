@@ -72,7 +72,7 @@ def test_fetch_writes_the_same_line_with_or_without_the_fast_extra(monkeypatch):
     monkeypatch.setattr(builtins, "__import__", without_msgspec)
     standard = json_line_encoder()
     assert fast(document) == standard(document)
-    assert json.loads(standard(document)) == document and standard(document).endswith("}\n")
+    assert json.loads(standard(document)) == document and standard(document).endswith(b"}\n")
 
 
 @pytest.mark.parametrize("content", [b"[" * 5000 + b"]" * 5000, b"[" + b"1" * 5000 + b"]"])

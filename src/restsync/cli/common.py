@@ -9,8 +9,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from restsync.errors import ConfigError
 from restsync.timestamps import parse_iso
 
@@ -49,9 +47,15 @@ def read_credentials_file(path: str) -> dict[str, str]:
         raise ConfigError(f"cannot read {path}: {exc.strerror or exc}", key="--credentials") from None
     except UnicodeDecodeError as exc:  # a binary file: say so, quoting none of it
         raise ConfigError(f"{path} is not UTF-8 text (byte {exc.start})", key="--credentials") from None
+    if path.endswith(".json"):
+        parse, errors = json.loads, (ValueError,)
+    else:
+        import yaml  # only for YAML files: a command's start-up does not pay for it otherwise
+
+        parse, errors = yaml.safe_load, (ValueError, yaml.YAMLError)
     try:
-        data = json.loads(text) if path.endswith(".json") else yaml.safe_load(text)
-    except (ValueError, yaml.YAMLError) as exc:
+        data = parse(text)
+    except errors as exc:
         raise ConfigError(f"{path} is not valid {'JSON' if path.endswith('.json') else 'YAML'}: "
                           f"{str(exc).splitlines()[0]}", key="--credentials") from None
     if isinstance(data, dict) and isinstance(data.get("credentials"), dict):

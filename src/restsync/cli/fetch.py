@@ -11,11 +11,13 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Any, Callable, TextIO
+from typing import Any, BinaryIO, Callable, TextIO
 
 from restsync.cli.common import add_global_flags, add_source_arguments, open_connector, parse_window
 from restsync.cli.exit_codes import EXIT_OK, EXIT_TRUNCATED
 from restsync.cli.progress import Progress
+
+OUT_BUFFER = 1 << 18  # bytes collected before each write to the output file
 
 UNFILTERABLE_WINDOW = ("--since/--until cannot filter anything: the config has no poll_timestamp_field "
                        "(so documents carry no timestamp) and no {poll_start}/{poll_end} placeholder (so the "
@@ -52,7 +54,8 @@ def run(args: argparse.Namespace) -> int:
     partial = target.with_name(target.name + ".part") if target else None
     count = 0
     try:
-        with (open(partial, "w", encoding="utf-8") if partial else _stdout()) as stream:
+        # Bytes straight from the encoder: a text stream would decode each line only to encode it again.
+        with (open(partial, "wb", buffering=OUT_BUFFER) if partial else _stdout()) as stream:
             encode = json_line_encoder()
             for document in connector.iter_documents(since, until):
                 stream.write(encode(document.to_dict()))
@@ -82,22 +85,36 @@ def run(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def json_line_encoder() -> Callable[[dict], str]:
-    """One compact JSON line per document: msgspec (the `fast` extra) when installed, the same text
-    from the standard json module otherwise."""
+def json_line_encoder() -> Callable[[dict], bytes]:
+    """One compact JSON line per document, UTF-8: msgspec (the `fast` extra) when installed, the
+    same bytes from the standard json module otherwise."""
     try:
         from msgspec.json import Encoder
     except ImportError:
-        return lambda value: json.dumps(value, ensure_ascii=False, separators=(",", ":")) + "\n"
-    encoder = Encoder()
-    return lambda value: encoder.encode(value).decode("utf-8") + "\n"
+        return lambda value: (json.dumps(value, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
+    encode = Encoder().encode
+    return lambda value: encode(value) + b"\n"
 
 
 class _stdout:
-    """stdout as a context manager that flushes instead of closing."""
+    """stdout's bytes as a context manager that flushes instead of closing; a stdout replaced by a
+    text-only stream (no `.buffer`) gets the lines decoded."""
 
-    def __enter__(self) -> TextIO:
-        return sys.stdout
+    def __enter__(self) -> BinaryIO | "_TextSink":
+        sys.stdout.flush()  # anything written as text before goes first
+        buffer = getattr(sys.stdout, "buffer", None)
+        return buffer if buffer is not None else _TextSink(sys.stdout)
 
     def __exit__(self, *exc: object) -> None:
+        buffer = getattr(sys.stdout, "buffer", None)
+        if buffer is not None:
+            buffer.flush()
         sys.stdout.flush()
+
+
+class _TextSink:
+    def __init__(self, stream: TextIO):
+        self._stream = stream
+
+    def write(self, data: bytes) -> None:
+        self._stream.write(data.decode("utf-8"))

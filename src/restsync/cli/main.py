@@ -25,22 +25,25 @@ from restsync.cli.common import ALLOW_PRIVATE_HINT, add_global_flags  # noqa: E4
 from restsync.cli.exit_codes import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE  # noqa: E402
 from restsync.errors import BlockedAddressError, ConfigError, RestSyncError, SourceError  # noqa: E402
 
-# Command modules in the order `--help` lists them.
-COMMAND_MODULES = (
-    "restsync.cli.check",
-    "restsync.cli.preview",
-    "restsync.cli.fetch",
-    "restsync.cli.sync",
-    "restsync.cli.search",
-    "restsync.cli.status",
-    "restsync.cli.suggest",
-    "restsync.cli.demo",
-    "restsync.cli.serve",
-    "restsync.cli.worker",
-    "restsync.cli.migrate",
-    "restsync.cli.mcp",
-    "restsync.cli.import_ragflow",
-)
+# Each command's name and the module that registers it, in the order `--help` lists them.
+COMMANDS = {
+    "check": "restsync.cli.check",
+    "preview": "restsync.cli.preview",
+    "fetch": "restsync.cli.fetch",
+    "sync": "restsync.cli.sync",
+    "search": "restsync.cli.search",
+    "status": "restsync.cli.status",
+    "suggest": "restsync.cli.suggest",
+    "demo": "restsync.cli.demo",
+    "demo-api": "restsync.cli.demo",
+    "serve": "restsync.cli.serve",
+    "token": "restsync.cli.serve",
+    "worker": "restsync.cli.worker",
+    "migrate": "restsync.cli.migrate",
+    "mcp": "restsync.cli.mcp",
+    "import-ragflow": "restsync.cli.import_ragflow",
+}
+COMMAND_MODULES = tuple(dict.fromkeys(COMMANDS.values()))
 
 
 # Commands beyond the connector core: skipped when their module or its extra dependencies are
@@ -49,9 +52,9 @@ OPTIONAL_MODULES = frozenset({"restsync.cli.sync", "restsync.cli.search", "rests
                               "restsync.cli.serve", "restsync.cli.mcp"})
 
 
-def _command_modules() -> list[ModuleType]:
+def _command_modules(names: Sequence[str] = COMMAND_MODULES) -> list[ModuleType]:
     modules = []
-    for name in COMMAND_MODULES:
+    for name in names:
         try:
             modules.append(importlib.import_module(name))
         except ImportError:
@@ -60,7 +63,19 @@ def _command_modules() -> list[ModuleType]:
     return modules
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _named_command(argv: Sequence[str]) -> str | None:
+    """The command an argument list names: the first word that is not a flag (the global flags
+    take no value), when it is a known command."""
+    for word in argv:
+        if not word.startswith("-"):
+            return word if word in COMMANDS else None
+    return None
+
+
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The whole command line; given the arguments, only the parser of the command they name, when
+    they name one: importing every command module (the knowledge base's, numpy, the server's) would
+    otherwise be most of a `fetch`'s start-up."""
     parser = argparse.ArgumentParser(
         prog="restsync",
         description="Turn any REST API into a searchable knowledge base, by configuration alone.",
@@ -68,13 +83,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add_global_flags(parser)
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module in _command_modules():
+    command = _named_command(argv) if argv is not None else None
+    modules = _command_modules((COMMANDS[command],)) if command else []
+    for module in modules or _command_modules():  # an optional command's extra missing: as without a name
         module.register(subparsers)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(argv)
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse exits 2 on usage errors, 0 on --help

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import random
+import threading
 from typing import Callable, Iterable, Mapping
 
 import httpx
@@ -90,19 +91,15 @@ class HttpClient:
         self._auth = auth
         self._pacer = RatePacer(requests_per_second, self._clock) if requests_per_second else None
         self._guard = AddressGuard(allow_private=allow_private, resolver=resolver)
-        owns_transport = transport is None
-        if transport is None:
-            limits = httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections)
-            transport = httpx.HTTPTransport(limits=limits)
-            deadline.install(transport)
-        guarded = GuardedTransport(transport, self._guard, close_inner=owns_transport)
-        self._client = httpx.Client(
-            transport=LimitedTransport(guarded, max_response_bytes),
-            headers={**DEFAULT_HEADERS, **_accept(response_format), **(headers or {})},
-            timeout=timeout,
-            follow_redirects=False,  # followed here, so every hop is checked and stripped
-            trust_env=False,  # env proxies would be mounted beside the guarded transport
-        )
+        # Built on first use: a client made only to check the configured URL (the connector does so
+        # at construction) never loads the TLS trust store or opens a pool. Headers are checked now.
+        self._transport_given = transport
+        self._max_connections = max_connections
+        self._max_response_bytes = max_response_bytes
+        self._headers = httpx.Headers({**DEFAULT_HEADERS, **_accept(response_format), **(headers or {})})
+        self._httpx: httpx.Client | None = None
+        self._httpx_lock = threading.Lock()
+        self._closed = False
         auth_headers = getattr(auth, "header_names", ())
         auth_params = tuple(getattr(auth, "query_param_names", ()))
         self._stripped_headers = CREDENTIAL_HEADERS | {h.lower() for h in auth_headers}
@@ -222,8 +219,41 @@ class HttpClient:
         except httpx.ConnectError as exc:
             raise SourceError(str(exc), request=self._redactor.redact(url)) from None
 
+    @property
+    def _client(self) -> httpx.Client:
+        client = self._httpx
+        if client is None:
+            with self._httpx_lock:
+                if self._httpx is None:
+                    self._httpx = self._build_client()
+                client = self._httpx
+        return client
+
+    def _build_client(self) -> httpx.Client:
+        if self._closed:
+            raise RuntimeError("HttpClient is closed")
+        transport = self._transport_given
+        owns_transport = transport is None
+        if transport is None:
+            limits = httpx.Limits(max_connections=self._max_connections,
+                                  max_keepalive_connections=self._max_connections)
+            transport = httpx.HTTPTransport(limits=limits)
+            deadline.install(transport)
+        guarded = GuardedTransport(transport, self._guard, close_inner=owns_transport)
+        return httpx.Client(
+            transport=LimitedTransport(guarded, self._max_response_bytes),
+            headers=self._headers,
+            timeout=self._timeout,
+            follow_redirects=False,  # followed here, so every hop is checked and stripped
+            trust_env=False,  # env proxies would be mounted beside the guarded transport
+        )
+
     def close(self) -> None:
-        self._client.close()
+        with self._httpx_lock:
+            self._closed = True
+            client, self._httpx = self._httpx, None
+        if client is not None:
+            client.close()
 
     def __enter__(self) -> "HttpClient":
         return self

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
-from restsync.document import Document, has_non_finite, json_safe
+from restsync.document import Document, has_non_finite, json_safe, plainly_finite
 from restsync.extraction.fieldpath import FieldPath, apply_type_hint, canonical_hint, compile_field_path
 from restsync.mapping.html import html_to_text
 from restsync.mapping.ids import document_id, fallback_raw_id
@@ -183,7 +183,7 @@ class DocumentMapper:
             metadata[field.path] = value
         if self._masker:
             metadata = self._masker.fields(metadata)
-        if not _plainly_finite(metadata) and has_non_finite(metadata):
+        if not plainly_finite(metadata) and has_non_finite(metadata):
             first = next(key for key, value in metadata.items() if has_non_finite(value))
             self._count("non_finite", first)
             metadata = json_safe(metadata)
@@ -254,22 +254,6 @@ class DocumentMapper:
                 f"(first: {examples['bad_type_hint']})"
             )
         return lines
-
-
-def _plainly_finite(metadata: dict[str, Any]) -> bool:
-    """True when every value is a string, int, bool or None, or a flat list of those: what most
-    metadata is, checked by type alone. False means "look closer" (`has_non_finite`), not "not finite"."""
-    for value in metadata.values():
-        kind = type(value)
-        if kind is str or kind is int or kind is bool or value is None:
-            continue
-        if kind is not list:
-            return False
-        for element in value:
-            kind = type(element)
-            if not (kind is str or kind is int or kind is bool or element is None):
-                return False
-    return True
 
 
 def _dates_as_text(value: Any) -> Any:
