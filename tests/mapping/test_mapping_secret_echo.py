@@ -145,3 +145,42 @@ def test_an_env_base_url_is_where_links_point_not_a_secret(api):
     doc = DocumentMapper(config, config.namespace).map(echoing_item())
     assert doc.link == base + "/a/1?k=***"
     assert_masked(doc.content + doc.link)
+
+
+def test_an_oauth2_access_token_echoed_by_the_api_is_masked_too():
+    """The access token exists only at run time (fetched from the token endpoint, refreshed when
+    it expires): an API echoing it, the first one and the refreshed one, gets it masked as well.
+    A mock transport stands in for the API and its token endpoint (a public host name)."""
+    import httpx
+
+    from restsync.clock import FakeClock
+    from restsync.connector import RestApiConnector
+
+    clock = FakeClock()
+    fetched = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/token":
+            fetched.append(f"access-Tok3n-{len(fetched)}-9f8e7d")
+            return httpx.Response(200, json={"access_token": fetched[-1], "expires_in": 600})
+        page = int(request.url.params.get("page", "1"))
+        clock.advance(700)  # the token expires while the walk goes on: page 2 fetches a new one
+        seen = request.headers["Authorization"].removeprefix("Bearer ")
+        items = [{"id": page, "title": f"Called with {seen}", "debug": {"auth": seen}}] if page <= 2 else []
+        return httpx.Response(200, json={"items": items})
+
+    config = {"url": "https://api.example.com/items", "items_path": "$.items", "id_field": "id",
+              "title_field": "title", "content_fields": ["title"], "metadata_fields": ["debug"],
+              "pagination_type": "page", "pagination_config": {"page_param": "page", "page_size": 1},
+              "auth_type": "oauth2_client_credentials",
+              "auth_config": {"token_url": "https://api.example.com/token", "client_id": "restsync"},
+              "credentials": {"client_secret": "client-s3cret-value"}}
+    connector = RestApiConnector(config, transport=httpx.MockTransport(answer), clock=clock,
+                                 resolver=lambda host: ["93.184.216.34"])
+    try:
+        documents = [doc.to_dict() for batch in connector.load_from_state() for doc in batch]
+    finally:
+        connector.close()
+    text = json.dumps(documents)
+    assert len(documents) == 2 and len(fetched) >= 2
+    assert "access-Tok3n" not in text and text.count("***") >= 4

@@ -158,6 +158,7 @@ class RestApiConnector:
         selection = select_items(response.data, config.items_path)
         paginator.update_state(response, selection.items)
         mapper = DocumentMapper(config, namespace, secrets=self._document_secrets())
+        mapper.learn_secrets(client.run_time_secrets())
         documents = mapper.map_many(selection.items)
         warnings = list(config.warnings) + list(mapper.warnings())
         if selection.dropped:
@@ -242,6 +243,7 @@ class RestApiConnector:
         try:
             for page in self._pages(config, window, checkpoint, report, concurrency=concurrency):
                 items = details.fetch(page.items) if details else page.items
+                mapper.learn_secrets(self._http().run_time_secrets())  # a token fetched or refreshed
                 docs = mapper.map_many(items)
                 if not window.is_open:
                     kept = [doc for doc in docs if window.contains(doc)]

@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import json
 import threading
+from collections import deque
 from typing import Any, Callable, Generator, Mapping
 
 import httpx
@@ -24,6 +25,7 @@ DEFAULT_API_KEY_PARAM = "api_key"
 TOKEN_REFRESH_MARGIN_S = 60.0
 # Safety net only: a fetch in another thread always ends (request timeout), releasing waiters.
 TOKEN_WAIT_LIMIT_S = 120.0
+ISSUED_TOKENS_KEPT = 64  # a token lives minutes at least: a run issues few
 
 
 class TokenEndpointUnavailable(RetriesExhaustedError):
@@ -125,6 +127,9 @@ class OAuth2ClientCredentialsAuth(CredentialAuth):
         self._fetching = False
         self._state = threading.Condition()
         self.tokens_fetched = 0
+        # Every token issued in this run, not just the current one: a response fetched with the
+        # previous token may be mapped after a refresh, and must still have it masked.
+        self._issued: deque[str] = deque(maxlen=ISSUED_TOKENS_KEPT)
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         token = self._fresh_token()
@@ -139,7 +144,8 @@ class OAuth2ClientCredentialsAuth(CredentialAuth):
             yield request
 
     def secret_values(self) -> tuple[str, ...]:
-        return tuple(s for s in (self.client_secret, self._token) if s)
+        with self._state:
+            return tuple(s for s in (self.client_secret, *self._issued) if s)
 
     def _fresh_token(self) -> str | None:
         with self._state:
@@ -164,6 +170,7 @@ class OAuth2ClientCredentialsAuth(CredentialAuth):
             token, expires_in = self._read_token_response(response)
             with self._state:
                 self._token = token
+                self._issued.append(token)
                 self._expires_at = self._clock.time() + expires_in if expires_in is not None else None
                 self._lifetime = float(expires_in) if expires_in is not None else None
                 self.tokens_fetched += 1

@@ -208,6 +208,11 @@ class HttpClient:
                 raise InvalidResponseError(f"unexpected status {status}{self._preview(response, spec)}",
                                            request=self.describe(spec), status=status)
 
+    def run_time_secrets(self) -> tuple[str, ...]:
+        """Secrets the auth learnt while running (an OAuth2 access token), beside the configured ones."""
+        secret_values = getattr(self._auth, "secret_values", None)
+        return tuple(secret_values()) if callable(secret_values) else ()
+
     def check_url(self, url: str) -> None:
         """Run the SSRF check on `url` up front (raises BlockedAddressError)."""
         try:

@@ -52,7 +52,8 @@ class DocumentMapper:
         gives RAGFlow's exact ids (`hash128("rest_api:" + raw_id)`); a string keeps sources apart.
         `secrets`: values masked wherever an item echoes them (default: `document_secrets(config)`)."""
         self.namespace = namespace
-        self._masker = SecretMasker(document_secrets(config) if secrets is None else secrets)
+        self._secrets = set(document_secrets(config) if secrets is None else secrets)
+        self._masker = SecretMasker(self._secrets)
         hints: Mapping[str, str] = getattr(config, "field_type_hints", None) or {}
         defaults: Mapping[str, Any] = getattr(config, "field_default_values", None) or {}
 
@@ -97,6 +98,14 @@ class DocumentMapper:
         self._count("bad_type_hint", f"{path}={value!r} is not a {hint}")
 
     # -- the hot path ------------------------------------------------------------------------
+
+    def learn_secrets(self, values: Iterable[str]) -> None:
+        """Secrets known only at run time (an OAuth2 access token fetched mid-walk): masked from
+        now on, as the configured ones are."""
+        fresh = [value for value in values if isinstance(value, str) and value and value not in self._secrets]
+        if fresh:
+            self._secrets.update(fresh)
+            self._masker = SecretMasker(self._secrets)
 
     def map(self, item: Mapping[str, Any]) -> Document:
         raw_id = self._raw_id(item)
