@@ -6,13 +6,18 @@ A loopback API serves `--docs` generated help articles of ~1 KB (page pagination
 style: no total, `batch_size` 2), answering each page after `--latency-ms`. Each run measures,
 in turn:
 - fetch only: the connector walks every page and maps every item, nothing stored;
-- bare model: the embedder embeds every chunk text the sync will embed, in one call;
+- bare model: the embedder embeds every chunk text the sync will embed, in one call
+  (sorted by length over all of them: the best batching there is);
 - pipeline: a first sync into a new knowledge base (fetch, chunk, embed, store, checkpoints);
 - sequential: the same batches stored one after another (fetch, then chunk+embed+store, the
   order a sync ran in before the pipeline), for comparison.
-Medians over `--runs`. Printed: docs/s and chunk texts/s of each, and the ratios that matter:
-pipeline texts/s / bare model texts/s (floor 0.9 on a CPU), and pipeline time / the slower of
-fetch-only and bare model (1.0 = fully overlapped; the sum of both would be 1 + the faster).
+Bare model and pipeline alternate which goes first from run to run. Also measured each run: the
+pipeline with an instant embedder (same tokenizer, so the same chunks; no model), i.e. the CPU
+the sync spends besides the model. Medians over `--runs`. Printed: docs/s and chunk texts/s of
+each, and the ratios that matter: pipeline texts/s / bare model texts/s (floor 0.9 on a CPU;
+per run too), CPU seconds of both, and pipeline time / the slower of fetch-only and bare model
+(1.0 = fully overlapped; the sum of both would be 1 + the faster). The articles and their API
+are `articles_api.py`, shared with `bench_sync.py`.
 """
 
 from __future__ import annotations
@@ -22,78 +27,47 @@ import json
 import statistics
 import sys
 import tempfile
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from typing import Any, Sequence
 
-from restsync.clock import FakeClock
-from restsync.connector import RestApiConnector
-from restsync.kb import KnowledgeBase
-from restsync.kb.chunking import Chunker
-from restsync.kb.embedding import build_embedder, token_spans_of
-from restsync.kb.fingerprint import text_hash
-from restsync.kb.settings import KBSettings
-from restsync.sync import sync_source
+import numpy as np
 
-WORDS = ("refund policy shipping invoice account password billing export import webhook token limit "
-         "integration report dashboard team member role permission plan upgrade trial cancel workspace "
-         "sign-in email address profile security settings schedule calendar reminder archive").split()
+sys.path.insert(0, str(Path(__file__).parent))
 
-
-def article(number: int) -> dict[str, Any]:
-    # ~1 KB of text; lengths vary (90..200 words) as real articles do, so padding matters.
-    count = 90 + (number * 37) % 110
-    words = [WORDS[(number * 7 + i * 3 + i // 5) % len(WORDS)] for i in range(count)]
-    sentences = [" ".join(words[i : i + 12]).capitalize() + "." for i in range(0, count, 12)]
-    return {
-        "id": number,
-        "title": f"How to handle {WORDS[number % len(WORDS)]} case {number}",
-        "body": " ".join(sentences),
-        "author": f"author-{number % 17}",
-        "updated_at": f"2024-01-{1 + number % 28:02d}T00:00:00Z",
-    }
+from articles_api import serve, source_config  # noqa: E402
+from restsync.clock import FakeClock  # noqa: E402
+from restsync.connector import RestApiConnector  # noqa: E402
+from restsync.kb import KnowledgeBase  # noqa: E402
+from restsync.kb.chunking import Chunker  # noqa: E402
+from restsync.kb.embedding import build_embedder, token_spans_of  # noqa: E402
+from restsync.kb.fingerprint import text_hash  # noqa: E402
+from restsync.kb.settings import KBSettings  # noqa: E402
+from restsync.sync import sync_source  # noqa: E402
 
 
-def serve(count: int, latency_s: float) -> ThreadingHTTPServer:
-    pages: dict[tuple[int, int], bytes] = {}
+class CountingEmbedder:
+    """The model, counting its calls: how the pipeline grouped the texts."""
 
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
+    def __init__(self, embedder: Any):
+        self.name, self.backend, self._embedder = embedder.name, getattr(embedder, "backend", "?"), embedder
+        self.token_spans = token_spans_of(embedder)
+        self.calls: list[int] = []
 
-        def do_GET(self) -> None:
-            started = time.monotonic()
-            query = {k: v[-1] for k, v in parse_qs(urlsplit(self.path).query).items()}
-            page, per_page = int(query.get("page", "1")), int(query.get("per_page", "20"))
-            key = (page, per_page)
-            if key not in pages:
-                chunk = range(1, count + 1)[(page - 1) * per_page : page * per_page]
-                pages[key] = json.dumps({"items": [article(n) for n in chunk]}).encode()
-            body = pages[key]
-            time.sleep(max(0.0, latency_s - (time.monotonic() - started)))
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        self.calls.append(len(texts))
+        return self._embedder.embed(texts)
 
 
-def source_config(url: str, per_page: int) -> dict[str, Any]:
-    """A RAGFlow-style config: page numbers, no total, default batch_size 2."""
-    return {
-        "url": url, "items_path": "$.items", "id_field": "id", "title_field": "title",
-        "content_fields": ["title", "body"], "metadata_fields": ["author"],
-        "poll_timestamp_field": "updated_at", "pagination_type": "page",
-        "pagination_config": {"page_param": "page", "page_size_param": "per_page", "page_size": per_page},
-    }
+class InstantEmbedder:
+    """Same name and tokenizer (so the same chunks), no model: what the pipeline costs by itself."""
+
+    def __init__(self, embedder: Any):
+        self.name, self.token_spans = embedder.name, token_spans_of(embedder)
+        self._dimension = len(embedder.embed(["dimension"])[0])
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        return np.full((len(texts), self._dimension), self._dimension ** -0.5, dtype=np.float32)
 
 
 def fetch_only(config: dict[str, Any]) -> tuple[float, list]:
@@ -141,6 +115,13 @@ def sequential_sync(config: dict[str, Any], embedder: Any) -> float:
     return elapsed
 
 
+def timed(call: Any) -> tuple[float, float, Any]:
+    """Wall seconds, CPU seconds of this process (all threads) and the result of `call()`."""
+    started, cpu = time.perf_counter(), time.process_time()
+    value = call()
+    return time.perf_counter() - started, time.process_time() - cpu, value
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--docs", type=int, default=400)
@@ -152,30 +133,41 @@ def main() -> None:
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
 
-    server = serve(args.docs, args.latency_ms / 1000)
+    server = serve(args.docs, latency_s=args.latency_ms / 1000)
     config = source_config(f"http://127.0.0.1:{server.server_address[1]}/items", args.per_page)
     embedder = build_embedder("all-MiniLM-L6-v2", backend=args.backend)
     settings = KBSettings()
     embedder.embed(["warm up the model"])  # load time is the cold-start bench's business
+    counting, instant = CountingEmbedder(embedder), InstantEmbedder(embedder)
 
     _, documents = fetch_only(config)
     texts = chunk_texts(documents, embedder, settings)
-    fetch_s, model_s, pipeline_s, sequential_s = [], [], [], []
-    model_cpu, pipeline_cpu = [], []  # CPU seconds of this process: steadier than wall time on a busy machine
+    fetch_s, model_s, pipeline_s, sequential_s, ratios = [], [], [], [], []
+    # CPU seconds of this process: steadier than wall time on a busy machine.
+    model_cpu, pipeline_cpu, no_model_cpu, no_model_s = [], [], [], []
     embedded = 0
     for run in range(args.runs):
         fetch_s.append(fetch_only(config)[0])
-        started, cpu = time.perf_counter(), time.process_time()
-        embedder.embed(texts)
-        model_s.append(time.perf_counter() - started)
-        model_cpu.append(time.process_time() - cpu)
-        cpu = time.process_time()
-        elapsed, embedded = pipeline_sync(config, embedder)
-        pipeline_s.append(elapsed)
-        pipeline_cpu.append(time.process_time() - cpu)
+        wall, cpu, (_, _) = timed(lambda: pipeline_sync(config, instant))
+        no_model_s.append(wall)
+        no_model_cpu.append(cpu)
+        counting.calls.clear()
+        # Alternate which of the two goes first, so a load that drifts during a run favours neither.
+        for step in (("model", "pipeline") if run % 2 == 0 else ("pipeline", "model")):
+            if step == "model":
+                wall, cpu, _ = timed(lambda: embedder.embed(texts))
+                model_s.append(wall)
+                model_cpu.append(cpu)
+            else:
+                _, cpu, (wall, embedded) = timed(lambda: pipeline_sync(config, counting))
+                pipeline_s.append(wall)
+                pipeline_cpu.append(cpu)
+        ratios.append(round((embedded / pipeline_s[-1]) / (len(texts) / model_s[-1]), 3))
         if not args.no_sequential:
             sequential_s.append(sequential_sync(config, embedder))
-        print(f"run {run + 1}: fetch {fetch_s[-1]:.2f} s, model {model_s[-1]:.2f} s, pipeline {pipeline_s[-1]:.2f} s"
+        print(f"run {run + 1}: fetch {fetch_s[-1]:.2f} s, model {model_s[-1]:.2f} s ({model_cpu[-1]:.2f} CPU s), "
+              f"pipeline {pipeline_s[-1]:.2f} s ({pipeline_cpu[-1]:.2f} CPU s; model calls of {counting.calls} texts), "
+              f"ratio {ratios[-1]:.3f}"
               + (f", sequential {sequential_s[-1]:.2f} s" if sequential_s else ""), file=sys.stderr)
 
     fetch, model, pipeline = (statistics.median(v) for v in (fetch_s, model_s, pipeline_s))
@@ -188,8 +180,12 @@ def main() -> None:
         "bare_model": {"s": round(model, 3), "texts_per_s": round(len(texts) / model, 1)},
         "pipeline": {"s": round(pipeline, 3), "docs_per_s": round(docs / pipeline, 1),
                      "texts_per_s": round(embedded / pipeline, 1)},
+        "pipeline_without_model": {"s": round(statistics.median(no_model_s), 3),
+                                   "cpu_s": round(statistics.median(no_model_cpu), 3)},
         "pipeline_vs_bare_model": round((embedded / pipeline) / (len(texts) / model), 3),
+        "pipeline_vs_bare_model_runs": ratios,
         "cpu_s": {"bare_model": round(statistics.median(model_cpu), 2), "pipeline": round(statistics.median(pipeline_cpu), 2)},
+        "cpu_bare_model_vs_pipeline": round(statistics.median(model_cpu) / statistics.median(pipeline_cpu), 3),
         "pipeline_vs_slower_stage": round(pipeline / max(fetch, model), 3),
         "sum_of_stages_vs_slower": round((fetch + model) / max(fetch, model), 3),
     }
@@ -206,9 +202,11 @@ def main() -> None:
     print(f"  pipeline     {pipeline:8.2f} s  {docs / pipeline:9.1f} docs/s  {embedded / pipeline:7.1f} texts/s")
     if sequential is not None:
         print(f"  sequential   {sequential:8.2f} s  {docs / sequential:9.1f} docs/s")
-    print(f"  pipeline texts/s / bare model texts/s: {report['pipeline_vs_bare_model']:.3f} (floor 0.9)")
+    print(f"  pipeline texts/s / bare model texts/s: {report['pipeline_vs_bare_model']:.3f} (floor 0.9; "
+          f"runs {', '.join(f'{r:.3f}' for r in ratios)})")
     print(f"  CPU seconds: bare model {report['cpu_s']['bare_model']:.2f}, pipeline {report['cpu_s']['pipeline']:.2f} "
-          "(fetching, chunking and storing included)")
+          f"(ratio {report['cpu_bare_model_vs_pipeline']:.3f}); the pipeline without the model: "
+          f"{report['pipeline_without_model']['cpu_s']:.2f} CPU s, {report['pipeline_without_model']['s']:.2f} s")
     print(f"  pipeline time / slower of fetch and model: {report['pipeline_vs_slower_stage']:.3f} "
           f"(their sum would be {report['sum_of_stages_vs_slower']:.3f})")
     if sequential is not None:

@@ -101,10 +101,16 @@ def main() -> int:
     if spec.get("point"):
         arm(spec["point"], int(spec["after"]))
     from restsync.kb import KnowledgeBase
-    from restsync.sync import sync_source
+    from restsync.sync import SourceSync, SyncOptions
+    from restsync.sync.sources import config_for_sync
 
+    # One fetched batch per plan, store and model call (the pipeline otherwise merges batches that
+    # wait together, as many as timing allows): the n-th call of a stage is then the same point
+    # in every run, and every kill point drawn is reached.
+    options = SyncOptions(full=bool(spec.get("full")), allow_private=True,
+                          pipeline={"merge_documents": 1, "embed_group": 1})
     with KnowledgeBase.open(spec["kb"]) as kb:
-        result = sync_source(kb, "src", spec["config"], full=bool(spec.get("full")), allow_private=True)
+        result = SourceSync(kb, "src", config_for_sync(kb, "src", spec["config"]), options).run()
     print(json.dumps(result.to_dict()))
     return 0
 

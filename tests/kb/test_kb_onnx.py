@@ -79,3 +79,21 @@ def test_backend_choice(monkeypatch):
     with pytest.raises(ConfigError) as caught:
         choose_backend()
     assert caught.value.key == BACKEND_ENV and "tensorflow" in str(caught.value)
+
+
+def test_batches_are_cut_by_tokens_and_rows_longest_first():
+    from restsync.kb.embedding.onnx_local import token_batches
+
+    lengths = np.array([10, 250, 40, 40, 600, 12, 90])
+    order = np.argsort(-lengths, kind="stable")  # 4, 1, 6, 2, 3, 5, 0
+    batches = token_batches(order, lengths, max_rows=3, max_tokens=256)
+    # A text longer than the budget goes alone; then as many rows as fit width x rows <= 256, at most 3.
+    assert [batch.tolist() for batch in batches] == [[4], [1], [6, 2], [3, 5, 0]]
+    assert [row for batch in batches for row in batch] == order.tolist()
+
+
+def test_onnx_vectors_do_not_depend_on_the_token_budget(onnx_vectors):
+    small = OnnxEmbedder(batch_tokens=300).embed(SAMPLE)
+    np.testing.assert_allclose(small, onnx_vectors, atol=1e-5)
+    with pytest.raises(ValueError):
+        OnnxEmbedder(batch_tokens=0)

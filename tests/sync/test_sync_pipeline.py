@@ -4,15 +4,18 @@ Then the same through the sync engine, against the loopback API."""
 
 from __future__ import annotations
 
+import queue
 import threading
 
 import numpy as np
 import pytest
 
 from restsync.clock import FakeClock
+from restsync.document import Document
 from restsync.kb import KnowledgeBase
 from restsync.kb.embedding import HashingEmbedder
 from restsync.sync import SourceSync, SyncOptions, sync_source
+from restsync.sync.engine import _Fetched, _merge_fetched
 from restsync.sync.pipeline import PipelineCancelled, SyncPipeline
 from restsync.sync.state import CHECKPOINT_KEY
 from servers.items_api import ItemsApi, make_item, source_config
@@ -311,3 +314,121 @@ def test_a_failing_embedder_fails_the_run_keeps_the_stored_pages_checkpoint_and_
         assert kb.count_documents(SOURCE) == 30
     finally:
         kb.close()
+
+
+# -- merging waiting batches, and the first group ------------------------------------------------
+
+
+def concat(items):
+    return [[text for item in items for text in item]]
+
+
+def test_batches_waiting_together_are_planned_and_stored_as_one_up_to_merge_documents():
+    stored = []
+    planning = threading.Event()
+    # Batch 0 is planned alone; its plan waits until every batch is fetched: the other nine wait together.
+    source = Source(batches=10, size=3, on_produced=lambda n: n == 2 and planning.wait(WAIT_S))
+
+    def plan(item):
+        planning.set()
+        assert source.closed.wait(WAIT_S)
+        return None, item
+
+    pipeline = make(stored, plan=plan, merge=concat, merge_documents=12)
+    pipeline.run(source)
+    # Batch 0 alone, then 9 waiting batches of 3 in runs of at most 12 documents: 4 + 4 + 1 batches.
+    assert [len(item) for item, _, _ in stored] == [3, 12, 12, 3]
+    assert [text for item, _, _ in stored for text in item] == [text for item in Source(batches=10) for text in item]
+    assert pipeline.plans == 4
+    assert pipeline.peak_in_flight == 30
+
+
+def test_without_merge_every_batch_is_planned_on_its_own():
+    stored = []
+    source = Source(batches=5, size=3)
+
+    def plan(item):
+        assert source.closed.wait(WAIT_S)
+        return None, item
+
+    pipeline = make(stored, plan=plan)
+    pipeline.run(source)
+    assert [len(item) for item, _, _ in stored] == [3] * 5 and pipeline.plans == 5
+
+
+def test_a_merge_that_loses_documents_fails_the_run():
+    source = Source(batches=4, size=3)
+
+    def plan(item):
+        assert source.closed.wait(WAIT_S)
+        return None, item
+
+    pipeline = make([], plan=plan, merge=lambda items: [items[0]])
+    with pytest.raises(ValueError, match="merge must keep every document"):
+        pipeline.run(source)
+
+
+class _WatchedQueue(queue.Queue):
+    """The embed thread's queue, telling when the embed thread waits on it for more texts."""
+
+    def __init__(self, waiting: threading.Event):
+        super().__init__()
+        self._waiting = waiting
+
+    def get(self, block=True, timeout=None):
+        if block and timeout is not None:
+            self._waiting.set()
+        return super().get(block, timeout)
+
+
+def test_the_first_group_waits_for_batches_still_being_planned_after_the_fetch_ended():
+    # A fast API: the fetch ends before the caller's thread has planned what it fetched. The
+    # embedder must wait for those batches, not send the first one to the model alone.
+    stored, calls = [], []
+    source = Source(batches=2, size=3)
+    settled = threading.Event()  # the embed thread either waits for more texts or has embedded
+
+    def plan(item):
+        if "batch 0 " in item[0]:
+            assert source.closed.wait(WAIT_S)  # the fetch has ended
+        else:
+            assert settled.wait(WAIT_S)  # batch 1 is planned only once the embed thread chose
+        return None, item
+
+    def counting_embed(texts):
+        calls.append(len(texts))
+        settled.set()
+        return embed(texts)
+
+    pipeline = make(stored, plan=plan, embed_fn=counting_embed, embed_group=6, min_group=6, linger_s=WAIT_S)
+    pipeline._to_embed = _WatchedQueue(settled)
+    pipeline.run(source)
+    assert calls == [6] and len(stored) == 2
+
+
+def _page(ids, checkpoint=None, pages=1):
+    return _Fetched([Document(id=str(n), semantic_identifier=f"Article {n}", content="text") for n in ids],
+                    checkpoint, pages, [f"shift after page {pages}"])
+
+
+def test_the_engine_merges_waiting_batches_up_to_the_last_checkpoint_and_never_over_a_repeated_id():
+    # Page 1: [1, 2] [3] (its checkpoint); page 2: [4, 5] [6, 1] (item 1 again) [7] (its checkpoint);
+    # then [8] mid-page 3.
+    pages = [_page([1, 2]), _page([3], {"page": 2}), _page([4, 5], pages=2), _page([6, 1], pages=2),
+             _page([7], {"page": 3}, pages=2), _page([8], pages=3)]
+    merged = _merge_fetched(pages)
+    # Item 1 again starts a new run; each run ends at its last checkpoint, the rest goes on its own.
+    assert [[doc.id for doc in page.batch] for page in merged] == [["1", "2", "3"], ["4", "5"], ["6", "1", "7"], ["8"]]
+    # Each merged batch saves the checkpoint, page count and shift notes of its last batch.
+    assert [(page.checkpoint, page.pages, page.shifts) for page in merged] == [
+        ({"page": 2}, 1, ["shift after page 1"]), (None, 2, ["shift after page 2"]),
+        ({"page": 3}, 2, ["shift after page 2"]), (None, 3, ["shift after page 3"]),
+    ]
+
+
+def test_the_engine_ends_a_merged_batch_at_the_checkpoint_it_saves():
+    pages = [_page([1]), _page([2], {"page": 2}), _page([3], pages=2), _page([4], pages=2)]
+    merged = _merge_fetched(pages)
+    assert [[doc.id for doc in page.batch] for page in merged] == [["1", "2"], ["3", "4"]]
+    assert [page.checkpoint for page in merged] == [{"page": 2}, None]
+    assert _merge_fetched(pages[:1]) == pages[:1]

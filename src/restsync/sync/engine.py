@@ -222,7 +222,7 @@ class SourceSync:
                 self._on_progress(result)
 
         pipeline = SyncPipeline(plan=plan, embed=lambda texts: kb.embedder.embed(texts), store=store,
-                                size=lambda page: len(page.batch), **self._options.pipeline)
+                                size=lambda page: len(page.batch), merge=_merge_fetched, **self._options.pipeline)
         pipeline.run(fetched())
         listing.shifts = _shifts(base_shifts, connector.report)
 
@@ -314,6 +314,38 @@ def sync_source(
     engine = SourceSync(kb, source, resolved, options, clock=clock,
                         connector_factory=connector_factory, on_progress=on_progress)
     return engine.run()
+
+
+def _merge_fetched(pages: Sequence[_Fetched]) -> list[_Fetched]:
+    """Consecutive fetched batches as fewer, to plan and store together (one transaction, and the
+    checkpoint of the last batch saved once), stored exactly as they would be one by one:
+    - a batch repeating an id of the batches before it starts a new one, so the second copy is
+      counted as it would be on its own (unchanged, or updated);
+    - a merged batch ends with a batch that carries a checkpoint, unless none of its batches
+      does (mid-page batches carry none), so the checkpoint saved is the one of its last batch."""
+    runs: list[list[_Fetched]] = [[]]
+    ids: set[str] = set()
+    for page in pages:
+        batch_ids = {doc.id for doc in page.batch}
+        if runs[-1] and not ids.isdisjoint(batch_ids):
+            runs.append([])
+            ids = set()
+        runs[-1].append(page)
+        ids |= batch_ids
+    merged: list[_Fetched] = []
+    for run in runs:
+        last_checkpoint = max((i for i, page in enumerate(run) if page.checkpoint is not None), default=len(run) - 1)
+        merged.append(_joined(run[: last_checkpoint + 1]))
+        if last_checkpoint + 1 < len(run):
+            merged.append(_joined(run[last_checkpoint + 1 :]))
+    return merged
+
+
+def _joined(pages: list[_Fetched]) -> _Fetched:
+    if len(pages) == 1:
+        return pages[0]
+    last = pages[-1]
+    return _Fetched([doc for page in pages for doc in page.batch], last.checkpoint, last.pages, last.shifts)
 
 
 def _poll_field(config: Any) -> str | None:

@@ -5,6 +5,12 @@ The ONNX graph is built in memory from the bundled safetensors at first use (see
 `bert_graph.py`); nothing is downloaded and nothing is written to disk. Tokenization uses the
 model's own `tokenizer.json` with sentence-transformers' settings: truncation at 256 tokens,
 each batch padded to its longest text.
+
+Batches are sized in tokens, not texts: texts sorted longest first are cut into batches of at
+most `batch_tokens` tokens (rows x the batch's width) and `batch_size` texts. On a CPU a batch
+of 64 texts of 200 tokens costs more per token than a few texts do (its activations no longer
+fit the caches), and pads every short text of it to the longest; 2,048-token batches took 20 to
+30% less CPU time for the same vectors (docs/benchmarks.md, "Embedders").
 """
 
 from __future__ import annotations
@@ -23,14 +29,19 @@ from restsync.kb.embedding.local import _bundled_model_dir as bundled_model_dir
 MAX_TOKENS = 256  # the model's max_seq_length (sentence_bert_config.json)
 DIMENSION = 384
 _SMALL_BATCH = 8
+DEFAULT_BATCH_TOKENS = 2048  # rows x padded width of one model call
 
 
 class OnnxEmbedder:
     backend = "onnx"
 
-    def __init__(self, *, batch_size: int = 64, model_dir: str | Path | None = None, threads: int | None = None):
+    def __init__(self, *, batch_size: int = 64, batch_tokens: int = DEFAULT_BATCH_TOKENS,
+                 model_dir: str | Path | None = None, threads: int | None = None):
+        if batch_size < 1 or batch_tokens < 1:
+            raise ValueError("batch_size and batch_tokens must be positive")
         self.name = MODEL_NAME
         self.batch_size = batch_size
+        self.batch_tokens = batch_tokens
         self._model_dir = Path(model_dir) if model_dir else None
         self._threads = threads
         self._session: Any = None
@@ -73,9 +84,8 @@ class OnnxEmbedder:
         order = np.argsort(-lengths, kind="stable")
         session = self._session_for_small() if len(texts) <= _SMALL_BATCH else self._session
         out = np.empty((len(texts), DIMENSION), dtype=np.float32)
-        for start in range(0, len(order), self.batch_size):
-            rows = order[start : start + self.batch_size]
-            width = int(lengths[rows].max())
+        for rows in token_batches(order, lengths, self.batch_size, self.batch_tokens):
+            width = int(lengths[rows[0]])  # the longest of the batch: rows are sorted
             ids = np.zeros((len(rows), width), dtype=np.int64)
             mask = np.zeros((len(rows), width), dtype=np.int64)
             for slot, row in enumerate(rows):
@@ -109,6 +119,19 @@ class OnnxEmbedder:
             self._spans_tokenizer = tokenizer
         encoding = self._spans_tokenizer.encode(text, add_special_tokens=False)
         return [span for span in encoding.offsets if span[1] > span[0]]
+
+
+def token_batches(order: np.ndarray, lengths: np.ndarray, max_rows: int, max_tokens: int) -> list[np.ndarray]:
+    """`order` (row numbers, longest text first) cut into consecutive batches of at most
+    `max_rows` rows and `max_tokens` padded tokens (rows x the first row's length); one row at least."""
+    batches = []
+    start = 0
+    while start < len(order):
+        width = max(int(lengths[order[start]]), 1)
+        count = max(1, min(max_rows, max_tokens // width))
+        batches.append(order[start : start + count])
+        start += count
+    return batches
 
 
 def _session(onnxruntime: Any, graph: bytes, threads: int | None) -> Any:
