@@ -130,13 +130,17 @@ def test_sync_on_a_full_disk_says_so_and_resumes_after(tmp_path, capsys, monkeyp
     original = VectorFile.append
     appended = []
 
-    def fills_up(self, matrix):  # page 1 (three batches of at most 2) fits, page 2 does not
-        if len(appended) == 3:
+    def fills_up(self, matrix):  # page 1 (5 documents of one chunk each) fits, page 2 does not
+        if sum(appended) >= 5:
             raise OSError(errno.ENOSPC, "No space left on device")
         appended.append(len(matrix))
-        return original(self, matrix)
+        written = original(self, matrix)
+        if sum(appended) == 5:  # page 2 is served once page 1 is written, so page 1 is never
+            api.release.set()   # written together with page 2 (batches waiting together are)
+        return written
 
     with ItemsApi(count=9) as api:
+        api.stall_from_page = 2
         config = tmp_path / "articles.yaml"
         config.write_text(yaml.safe_dump(source_config(api.url)), encoding="utf-8")
         monkeypatch.setattr(VectorFile, "append", fills_up)

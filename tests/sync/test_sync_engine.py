@@ -183,8 +183,13 @@ def test_interrupted_run_resumes_to_the_same_result_as_an_uninterrupted_one(tmp_
     try:
         expected = sync_source(clean, SOURCE, config, allow_private=True, clock=FakeClock())
 
+        # Page 3 is served only once the run is stopped: pages waiting together are stored as
+        # one, and all 12 documents would otherwise be stored before the first progress call.
+        api.stall_from_page = 3
+
         def stop_after_two_pages(result):
             if result.pages >= 2:
+                api.release.set()
                 raise _Interrupt("stopped")
 
         options = SyncOptions(allow_private=True)
