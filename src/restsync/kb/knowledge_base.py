@@ -18,7 +18,7 @@ from restsync.kb.chunking import Chunker, join_chunks
 from restsync.kb.embedding import Embedder, build_embedder, token_spans_of
 from restsync.kb.filters import Filter, as_text, parse_filter
 from restsync.kb.fingerprint import document_hash, text_hash
-from restsync.kb.index import Index, StoreIndex, open_index
+from restsync.kb.index import EMBEDDED, Index, StoreIndex, open_index
 from restsync.kb.retrieval import fuse
 from restsync.kb.settings import KBSettings
 from restsync.kb.store import ChunkRecord, DocumentRecord, SearchRequest, SqliteStore, Store, VectorHealth
@@ -27,6 +27,16 @@ from restsync.kb.types import DocumentInfo, Hit, PruneResult, RunInfo, SourceInf
 _MIN_CANDIDATES = 20
 MAX_K = 10_000  # hits per search: beyond this a search is an export, and sizes overflow
 _log = logging.getLogger("restsync.kb")
+
+
+def store_url_for(database_url: str | None, index_url: str | None) -> str | None:
+    """Where knowledge bases keep their store, by configuration alone: in the state database
+    when it is PostgreSQL and searches go to an external index (Milvus), so that workers on
+    any machine share them; otherwise (None) each in its own directory (SQLite)."""
+    external_index = bool(index_url) and index_url != EMBEDDED
+    if external_index and (database_url or "").startswith("postgresql"):
+        return database_url
+    return None
 
 
 class UpsertPlan:
@@ -82,12 +92,17 @@ class KnowledgeBase:
         allow_private: bool = False,
         read_only: bool = False,
         index_url: str | None = None,
+        store_url: str | None = None,
     ) -> KnowledgeBase:
         """Open the knowledge base in directory `path`, creating it on first open. Settings
         persist with it; passing new ones updates them (the embedder only while it is empty).
         `read_only`: open an existing one without ever writing (search, status), which also
         works on a read-only directory or mount. `index_url`: where searches go (see
-        `restsync.kb.index`; default the embedded store itself)."""
+        `restsync.kb.index`; default the embedded store itself). `store_url`: a PostgreSQL URL
+        where the knowledge base lives instead of a directory (`path` is then its name there, see
+        `store_url_for`); it needs an external index."""
+        if store_url:
+            return cls._open_in_database(str(path), store_url, index_url, embedder, settings, clock, allow_private)
         directory = Path(path)
         if directory.exists() and not directory.is_dir():
             raise ConfigError(f"{directory} is a file, not a knowledge-base directory", key="path")
@@ -95,6 +110,24 @@ class KnowledgeBase:
             return cls._with_index(cls._open_read_only(directory, embedder, clock, allow_private), index_url)
         directory.mkdir(parents=True, exist_ok=True)
         store = SqliteStore(directory)
+        try:
+            kb = cls._open_store(store, embedder, settings, clock, allow_private)
+        except BaseException:
+            store.close()
+            raise
+        return cls._with_index(kb, index_url)
+
+    @classmethod
+    def _open_in_database(
+        cls, name: str, store_url: str, index_url: str | None, embedder: Embedder | None,
+        settings: KBSettings | None, clock: Clock | None, allow_private: bool,
+    ) -> KnowledgeBase:
+        if not index_url or index_url == EMBEDDED:
+            raise ConfigError("a knowledge base stored in PostgreSQL is searched through an external index: "
+                              "set the index URL (milvus://HOST:PORT)", key="index_url")
+        from restsync.kb.store.postgres import PostgresStore  # psycopg only when asked for
+
+        store = PostgresStore(store_url, name)
         try:
             kb = cls._open_store(store, embedder, settings, clock, allow_private)
         except BaseException:
@@ -118,6 +151,12 @@ class KnowledgeBase:
     def drop_index(self) -> None:
         """Remove this knowledge base's data from a shared index (before deleting it)."""
         drop = getattr(self._index, "drop", None)
+        if drop is not None:
+            drop()
+
+    def drop_store(self) -> None:
+        """Delete a store that lives outside a directory (PostgreSQL) with everything in it."""
+        drop = getattr(self._store, "drop", None)
         if drop is not None:
             drop()
 
