@@ -154,6 +154,21 @@ class KnowledgeBase:
         if drop is not None:
             drop()
 
+    @classmethod
+    def stored_settings(cls, path: str | Path, *, store_url: str | None = None) -> KBSettings:
+        """The settings a knowledge base holds (a new one: created with the defaults), reading
+        only its store: no model loads and no index is opened."""
+        if not store_url:
+            with cls.open(path) as kb:
+                return kb.settings
+        from restsync.kb.store.postgres import PostgresStore
+
+        store = PostgresStore(store_url, str(path))
+        try:
+            return cls._open_store(store, None, None, None).settings
+        finally:
+            store.close()
+
     def drop_store(self) -> None:
         """Delete a store that lives outside a directory (PostgreSQL) with everything in it."""
         drop = getattr(self._store, "drop", None)

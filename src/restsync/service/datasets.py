@@ -176,10 +176,8 @@ class DatasetStore:
     def _open_kb(self, row: DatasetRow, settings: KBSettings | None) -> KnowledgeBase:
         location = row.directory if self._store_url else self.directory(row)
         wanted = settings
-        if wanted is None:  # read the stored settings, loading no model
-            probe = KnowledgeBase.open(location, store_url=self._store_url, index_url=self._index_url)
-            wanted = probe.settings
-            probe.close()
+        if wanted is None:
+            wanted = KnowledgeBase.stored_settings(location, store_url=self._store_url)
         embedder = self._embedder(wanted.embedder, wanted.embedding_url)
         return KnowledgeBase.open(location, settings=wanted, embedder=embedder, clock=self._clock,
                                   index_url=self._index_url, store_url=self._store_url)
