@@ -18,54 +18,17 @@ from restsync.kb.chunking import Chunker, join_chunks
 from restsync.kb.embedding import Embedder, build_embedder, token_spans_of
 from restsync.kb.filters import Filter, as_text, parse_filter
 from restsync.kb.fingerprint import document_hash, text_hash
-from restsync.kb.index import EMBEDDED, Index, StoreIndex, open_index
+from restsync.kb.index import Index, StoreIndex, open_index
+from restsync.kb.location import open_database_store
 from restsync.kb.retrieval import fuse
 from restsync.kb.settings import KBSettings
 from restsync.kb.store import ChunkRecord, DocumentRecord, SearchRequest, SqliteStore, Store, VectorHealth
 from restsync.kb.types import DocumentInfo, Hit, PruneResult, RunInfo, SourceInfo, StoredDocument, UpsertCounts
+from restsync.kb.upsert_plan import UpsertPlan
 
 _MIN_CANDIDATES = 20
 MAX_K = 10_000  # hits per search: beyond this a search is an export, and sizes overflow
 _log = logging.getLogger("restsync.kb")
-
-
-def store_url_for(database_url: str | None, index_url: str | None) -> str | None:
-    """Where knowledge bases keep their store, by configuration alone: in the state database
-    when it is PostgreSQL and searches go to an external index (Milvus), so that workers on
-    any machine share them; otherwise (None) each in its own directory (SQLite)."""
-    external_index = bool(index_url) and index_url != EMBEDDED
-    if external_index and (database_url or "").startswith("postgresql"):
-        return database_url
-    return None
-
-
-class UpsertPlan:
-    """A batch chunked and checked against the store, waiting for the vectors of `texts_to_embed`."""
-
-    def __init__(self, records: list[DocumentRecord], unchanged: list[str], texts: dict[str, str],
-                 vectors: dict[str, np.ndarray], *, new: int):
-        self.records = records
-        self.unchanged = unchanged
-        self._vectors = vectors
-        self._to_embed = [embed_hash for embed_hash in texts if embed_hash not in vectors]
-        self.texts_to_embed = [texts[embed_hash] for embed_hash in self._to_embed]
-        self.counts = UpsertCounts(new=new, updated=len(records) - new, unchanged=len(unchanged),
-                                   chunks_embedded=len(self._to_embed))
-
-    def missing_vectors(self) -> bool:
-        return any(embed_hash not in self._vectors for embed_hash in self._to_embed)
-
-    def fill(self, matrix: np.ndarray) -> None:
-        """The vectors of `texts_to_embed`, in that order."""
-        if len(matrix) != len(self._to_embed):
-            raise ValueError(f"expected {len(self._to_embed)} vectors, got {len(matrix)}")
-        self._vectors.update(zip(self._to_embed, matrix))
-
-    def vectored_records(self) -> list[DocumentRecord]:
-        for record in self.records:
-            for chunk in record.chunks:
-                chunk.vector = self._vectors[chunk.embed_hash]
-        return self.records
 
 
 class KnowledgeBase:
@@ -100,34 +63,17 @@ class KnowledgeBase:
         works on a read-only directory or mount. `index_url`: where searches go (see
         `restsync.kb.index`; default the embedded store itself). `store_url`: a PostgreSQL URL
         where the knowledge base lives instead of a directory (`path` is then its name there, see
-        `store_url_for`); it needs an external index."""
+        `restsync.kb.location`); it needs an external index."""
         if store_url:
-            return cls._open_in_database(str(path), store_url, index_url, embedder, settings, clock, allow_private)
-        directory = Path(path)
-        if directory.exists() and not directory.is_dir():
-            raise ConfigError(f"{directory} is a file, not a knowledge-base directory", key="path")
-        if read_only:
-            return cls._with_index(cls._open_read_only(directory, embedder, clock, allow_private), index_url)
-        directory.mkdir(parents=True, exist_ok=True)
-        store = SqliteStore(directory)
-        try:
-            kb = cls._open_store(store, embedder, settings, clock, allow_private)
-        except BaseException:
-            store.close()
-            raise
-        return cls._with_index(kb, index_url)
-
-    @classmethod
-    def _open_in_database(
-        cls, name: str, store_url: str, index_url: str | None, embedder: Embedder | None,
-        settings: KBSettings | None, clock: Clock | None, allow_private: bool,
-    ) -> KnowledgeBase:
-        if not index_url or index_url == EMBEDDED:
-            raise ConfigError("a knowledge base stored in PostgreSQL is searched through an external index: "
-                              "set the index URL (milvus://HOST:PORT)", key="index_url")
-        from restsync.kb.store.postgres import PostgresStore  # psycopg only when asked for
-
-        store = PostgresStore(store_url, name)
+            store: Store = open_database_store(str(path), store_url, index_url)
+        else:
+            directory = Path(path)
+            if directory.exists() and not directory.is_dir():
+                raise ConfigError(f"{directory} is a file, not a knowledge-base directory", key="path")
+            if read_only:
+                return cls._with_index(cls._open_read_only(directory, embedder, clock, allow_private), index_url)
+            directory.mkdir(parents=True, exist_ok=True)
+            store = SqliteStore(directory)
         try:
             kb = cls._open_store(store, embedder, settings, clock, allow_private)
         except BaseException:
@@ -161,9 +107,7 @@ class KnowledgeBase:
         if not store_url:
             with cls.open(path) as kb:
                 return kb.settings
-        from restsync.kb.store.postgres import PostgresStore
-
-        store = PostgresStore(store_url, str(path))
+        store = open_database_store(str(path), store_url, None, searched=False)
         try:
             return cls._open_store(store, None, None, None).settings
         finally:

@@ -17,7 +17,7 @@ from typing import Any, Mapping
 
 from restsync.clock import Clock, SystemClock
 from restsync.kb import KBSettings
-from restsync.kb.knowledge_base import store_url_for
+from restsync.kb.location import store_url_for
 from restsync.service.connectors import ConnectorStore, load_source_config, preview_config, test_config
 from restsync.service.crypto import Sealer, load_or_create_key
 from restsync.service.datasets import DatasetStore, embedder_name
