@@ -73,3 +73,12 @@ def test_the_source_lock_is_released_when_its_process_dies(postgres_url, milvus_
             except SyncInProgressError:
                 assert time.monotonic() < deadline, "the lock outlived its process"
                 pause.wait(0.05)
+
+
+def test_an_unreachable_database_is_a_named_error_without_the_password():
+    pytest.importorskip("psycopg", reason="PostgreSQL needs the scale extra (psycopg)")
+    from restsync.kb.store.postgres import PostgresStore
+
+    with pytest.raises(KnowledgeBaseError) as raised:
+        PostgresStore("postgresql+psycopg://restsync:hunter22@127.0.0.1:1/restsync?connect_timeout=5", "kb")
+    assert "127.0.0.1:1/restsync" in str(raised.value) and "hunter22" not in str(raised.value)
