@@ -82,3 +82,26 @@ def test_an_unreachable_database_is_a_named_error_without_the_password():
     with pytest.raises(KnowledgeBaseError) as raised:
         PostgresStore("postgresql+psycopg://restsync:hunter22@127.0.0.1:1/restsync?connect_timeout=5", "kb")
     assert "127.0.0.1:1/restsync" in str(raised.value) and "hunter22" not in str(raised.value)
+
+
+def test_two_first_opens_at_once_agree_on_one_knowledge_base(postgres_url):
+    from restsync.kb.store.postgres import PostgresStore
+
+    stores: list = []
+    barrier = threading.Barrier(4)
+
+    def open_one() -> None:
+        barrier.wait()
+        stores.append(PostgresStore(postgres_url, "shared"))
+
+    threads = [threading.Thread(target=open_one) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    try:
+        ids = {store.get_meta("kb_id") for store in stores}
+        assert len(stores) == 4 and len(ids) == 1 and None not in ids  # the store names itself, once
+    finally:
+        for store in stores:
+            store.close()

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import threading
+import uuid
 from contextlib import contextmanager
 from typing import Any, Callable, Iterator, Sequence
 
@@ -56,6 +57,10 @@ class PostgresStore(RelationalStore):
                              {"key": "restsync-kb-schema:" + self.schema_name})
                 conn.exec_driver_sql(f'CREATE SCHEMA IF NOT EXISTS "{self.schema_name}"')
                 pg_schema.metadata.create_all(conn)
+                # Its id too, under the same lock: two first opens must not pick two ids (the
+                # Milvus collection is named after it).
+                if self.get_meta_in(conn, "kb_id") is None:
+                    conn.execute(pg_insert(schema.meta).values(key="kb_id", value=str(uuid.uuid4())))
         except BaseException:
             _engines.release(url)
             raise
@@ -96,10 +101,9 @@ class PostgresStore(RelationalStore):
         return found
 
     def vector_health(self) -> VectorHealth:
-        """Vectors are stored in the chunk rows themselves: none can go missing."""
-        chunks = self.count_chunks()
-        return VectorHealth(rows_in_file=chunks, rows_referenced=chunks, chunks_missing=0,
-                            path=f"{self.schema_name}.chunks")
+        """Always ok, and free (the knowledge base asks before every batch): each chunk row holds
+        its own vector, so there is no file whose rows could go missing."""
+        return VectorHealth(rows_in_file=0, rows_referenced=0, chunks_missing=0, path=f"{self.schema_name}.chunks")
 
     def repair_vectors(self, embed: Callable[[list[str]], np.ndarray]) -> int:
         return 0
