@@ -58,8 +58,8 @@ def arm(point: str, after: int) -> None:
         kill_on_call(Chunker, "chunk", after, before=True)
     elif point == "embedding":
         kill_on_call(HashingEmbedder, "embed", after, before=True)
-    elif point == "commit":
-        kill_on_call(SqliteStore, "_release_rows_after_commit", after, before=True)
+    elif point == "commit":  # the last step of a write, before its commit: its rows were inserted
+        kill_on_call(SqliteStore, "_insert_all", after)
     elif point == "checkpoint":
         kill_on_call(SqliteStore, "set_state", after)
     elif point in ("prune", "pruned"):
@@ -75,7 +75,7 @@ def arm(point: str, after: int) -> None:
 
         SqliteStore.delete_unseen = delete_unseen  # type: ignore[method-assign]
         if point == "prune":
-            kill_on_call(SqliteStore, "_release_rows_after_commit", 1, before=True, when=lambda: pruning[0])
+            kill_on_call(SqliteStore, "_delete_documents", 1, when=lambda: pruning[0])
     else:
         raise SystemExit(f"unknown point {point!r}")
 
