@@ -97,3 +97,10 @@ def test_migrate_from_needs_the_state_database(tmp_path, milvus_url, capsys, mon
     monkeypatch.delenv("RESTSYNC_DATABASE_URL", raising=False)
     assert main(["migrate", "--kb", str(tmp_path / "kb"), "--from", milvus_url]) != 0
     assert "--database-url" in capsys.readouterr().err
+
+
+def test_migrate_refuses_a_state_database_that_cannot_hold_knowledge_bases(tmp_path, milvus_url, capsys):
+    with KnowledgeBase.open(tmp_path / "kb", embedder=HashingEmbedder(16)) as kb:
+        kb.upsert_documents("help", [Document(id="a", semantic_identifier="A", content="text")], run_id=kb.start_run("help", "full"))
+    assert main(["migrate", "--kb", str(tmp_path / "kb"), "--to", milvus_url, "--database-url", "sqlite:///state.db"]) != 0
+    assert "database_url" in capsys.readouterr().err

@@ -48,9 +48,11 @@ def run_migrate(args: argparse.Namespace) -> int:
     except ImportError as exc:
         raise ConfigError(f"migrate needs the scale extra (pip install 'restsync[scale]'): {exc}") from None
     kb_dir = Path(args.kb)
+    if args.database_url and not args.database_url.startswith("postgresql"):
+        raise ConfigError("knowledge bases live in the state database only when it is PostgreSQL", key="database_url")
     database_url = args.database_url or os.environ.get(DATABASE_URL_ENV) or None
     if database_url and not database_url.startswith("postgresql"):
-        raise ConfigError("knowledge bases live in the state database only when it is PostgreSQL", key="database_url")
+        database_url = None  # SQLite state: knowledge bases stay directories
     sample = max(args.sample, 0)
     progress = lambda done: print(f"\r  copied {done} documents", end="", file=sys.stderr)  # noqa: E731
     if args.from_url:
