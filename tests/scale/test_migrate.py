@@ -104,3 +104,11 @@ def test_migrate_refuses_a_state_database_that_cannot_hold_knowledge_bases(tmp_p
         kb.upsert_documents("help", [Document(id="a", semantic_identifier="A", content="text")], run_id=kb.start_run("help", "full"))
     assert main(["migrate", "--kb", str(tmp_path / "kb"), "--to", milvus_url, "--database-url", "sqlite:///state.db"]) != 0
     assert "database_url" in capsys.readouterr().err
+
+
+def test_a_servers_dataset_directory_keeps_the_name_the_server_looks_up(tmp_path):
+    from restsync.scale.migrate import default_name
+    from restsync.service.datasets import DATASETS_DIRECTORY
+
+    assert default_name(tmp_path / "restsync-data" / DATASETS_DIRECTORY / "0f3a") == f"{DATASETS_DIRECTORY}/0f3a"
+    assert default_name(tmp_path / "kb") == "kb"
