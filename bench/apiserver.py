@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
+
+from restsync.demo.loopback import LoopbackHandler, LoopbackServer
 
 PAGE_CAP = 100
 _FILLER = ("Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor. " * 12)[:820]
@@ -62,13 +62,7 @@ def items_json(start: int, end: int) -> Raw:
 
 
 def make_handler(total: int, latency_s: float, totals: bool = True):
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"  # keep-alive, as real APIs
-        disable_nagle_algorithm = True  # headers and body go out in two writes: no 40 ms delayed-ACK stalls
-
-        def log_message(self, *args) -> None:
-            pass
-
+    class Handler(LoopbackHandler):
         def do_GET(self) -> None:
             # The page is built inside the latency budget: a 20 ms server answers 20 ms after the
             # request, however long its own work took.
@@ -108,22 +102,14 @@ def make_handler(total: int, latency_s: float, totals: bool = True):
             remaining = deadline - time.perf_counter()
             if remaining > 0:
                 time.sleep(remaining)
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(payload)))
-            for name, value in headers.items():
-                self.send_header(name, value)
-            self.end_headers()
-            self.wfile.write(payload)
+            self.send_body(200, payload, "application/json", headers)
 
     return Handler
 
 
-def serve(total: int, latency_ms: float, port: int = 0, totals: bool = True) -> ThreadingHTTPServer:
-    server = ThreadingHTTPServer(("127.0.0.1", port), make_handler(total, latency_ms / 1000, totals))
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server
+def serve(total: int, latency_ms: float, port: int = 0, totals: bool = True) -> LoopbackServer:
+    """The API, started on a background thread: `.url`, `.stop()`."""
+    return LoopbackServer(make_handler(total, latency_ms / 1000, totals), port=port, name="bench-api").start()
 
 
 if __name__ == "__main__":
@@ -133,9 +119,11 @@ if __name__ == "__main__":
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--no-totals", action="store_true", help="state no total anywhere")
     args = parser.parse_args()
-    srv = serve(args.items, args.latency_ms, args.port, totals=not args.no_totals)
-    print(f"http://127.0.0.1:{srv.server_address[1]}", flush=True)
+    srv = LoopbackServer(make_handler(args.items, args.latency_ms / 1000, not args.no_totals), port=args.port)
+    print(srv.url, flush=True)
     try:
-        threading.Event().wait()
+        srv.serve_forever()
     except KeyboardInterrupt:
         pass
+    finally:
+        srv.stop()

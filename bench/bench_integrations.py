@@ -19,22 +19,20 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import socket
 import statistics
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
 import httpx
-import uvicorn
 from fastapi import FastAPI
 from mcp.client import Client
 from mcp.client.stdio import StdioServerParameters
 
 from restsync.cli.demo import config_path
 from restsync.config import load_config
+from restsync.demo.loopback import serve_asgi
 from restsync.demo.server import DemoApiServer
 from restsync.integrations import LocalBackend
 from restsync.integrations.dify import dify_router
@@ -76,17 +74,8 @@ def timed_rounds(paths: dict, items: list[str], rounds: int) -> dict[str, float]
 def dify_server(backend: LocalBackend):
     app = FastAPI()
     app.include_router(dify_router(backend, lambda key: key == "bench"), prefix="/api/v1/dify")
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)  # so asyncio sets TCP_NODELAY
-    sock.bind(("127.0.0.1", 0))
-    sock.listen(64)
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{sock.getsockname()[1]}/api/v1/dify/retrieval"
-    finally:
-        server.should_exit = True
-        thread.join()
+    with serve_asgi(lambda _port: app) as url:
+        yield f"{url}/api/v1/dify/retrieval"
 
 
 async def mcp_timings(kb_dir: Path, items: list[str], rounds: int) -> tuple[float, float]:

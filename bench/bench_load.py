@@ -20,7 +20,6 @@ import os
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -84,8 +83,7 @@ def run(items: int, rounds: int, workdir: Path) -> dict:
     from restsync.sync import sync_source
 
     server = serve(items, 0.0)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    base = f"http://127.0.0.1:{server.server_address[1]}"
+    base = server.url
     kb_dir, stop_file = workdir / "kb", workdir / "stop"
     kb = KnowledgeBase.open(kb_dir, settings=KBSettings(embedder="hashing-384"))
     sync_source(kb, "main", config(base, "main"), allow_private=True)
@@ -104,7 +102,7 @@ def run(items: int, rounds: int, workdir: Path) -> dict:
     finally:
         stop_file.touch()
         out, _ = child.communicate(timeout=120)
-        server.shutdown()
+        server.stop()
         kb.close()
     searches = json.loads(out.strip().splitlines()[-1])
     warm = memory[min(1, len(memory) - 1)]

@@ -157,7 +157,7 @@ def main() -> None:
             print(f"server RSS at rest (after the queries above): {at_rest:.0f} MB")
 
             api = serve_api(args.sync_items, 0.0)
-            api_url = f"http://127.0.0.1:{api.server_address[1]}"
+            api_url = api.url
             sync_dataset = http.post("/api/v1/datasets", json={"name": f"sync-{time.time():.0f}",
                                                                 "embedding_model": "hashing"}).json()["data"]
             config = {"url": f"{api_url}/page", "items_path": "$.items", "id_field": "id", "title_field": "title",
@@ -179,7 +179,7 @@ def main() -> None:
             seconds = time.perf_counter() - started
             print(f"sync of {run['documents_fetched']} items ({run['status']}, hashing embedder) in {seconds:.1f} s: "
                   f"server peak RSS {peak:.0f} MB (at rest {at_rest:.0f} MB)")
-            api.shutdown()
+            api.stop()
     finally:
         local.close()
         process.terminate()

@@ -1,4 +1,6 @@
-"""Shared fixtures: a fake clock (no test ever sleeps) and loopback API servers stopped after each test."""
+"""Shared fixtures: a fake clock (no test ever sleeps), loopback API servers stopped after each
+test, and the distributed backends (a PostgreSQL cluster per session, Milvus Lite files, and
+`open_kb`, a knowledge base on each backend)."""
 
 from __future__ import annotations
 
@@ -36,9 +38,8 @@ def serve() -> Iterator[Callable[[S], S]]:
         server.stop()
 
 
-# -- the distributed backends (the `scale` extra) ---------------------------------------------
 @pytest.fixture
-def milvus_url(tmp_path) -> str:
+def milvus_url(tmp_path: Path) -> str:
     """A fresh Milvus Lite index file for one test."""
     pytest.importorskip("pymilvus", reason="the Milvus index needs the scale extra (pymilvus, milvus-lite)")
     pytest.importorskip("milvus_lite", reason="Milvus Lite is not installed (the scale extra)")
@@ -50,7 +51,7 @@ def postgres_cluster():
     """A PostgreSQL cluster started for this test session (skipped only where none is installed)."""
     from servers.postgres import Cluster, binaries
 
-    pytest.importorskip("psycopg", reason="PostgreSQL needs the scale extra (psycopg)")
+    pytest.importorskip("psycopg", reason="PostgreSQL state needs the scale extra (psycopg)")
     bin_dir = binaries()
     if bin_dir is None:
         pytest.skip("PostgreSQL is not installed (no initdb under /usr/lib/postgresql/*/bin or on PATH)")
@@ -69,14 +70,19 @@ def postgres_url(postgres_cluster, request) -> str:
     return postgres_cluster.create_database(name)
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def open_kb(request, tmp_path) -> Callable[..., Any]:
-    """`open_kb(name, **options)` opens knowledge base `name` on each store: a directory
-    (SQLite, its own index), or PostgreSQL with a Milvus Lite index (the distributed setup)."""
+@pytest.fixture(params=["embedded", "milvus", "postgres"])
+def open_kb(request: pytest.FixtureRequest) -> Callable[..., Any]:
+    """`open_kb(path, **options)` opens a knowledge base on each backend of the test: its own
+    directory and index (embedded), its directory searched through Milvus Lite (milvus), or
+    stored in PostgreSQL (named after the path's last part) and searched through Milvus Lite
+    (postgres: the distributed setup)."""
     from restsync.kb import KnowledgeBase
 
-    if request.param == "sqlite":
-        return lambda name, **options: KnowledgeBase.open(tmp_path / name, **options)
-    store_url = request.getfixturevalue("postgres_url")
-    index_url = request.getfixturevalue("milvus_url")
-    return lambda name, **options: KnowledgeBase.open(name, store_url=store_url, index_url=index_url, **options)
+    index_url = request.getfixturevalue("milvus_url") if request.param != "embedded" else None
+    store_url = request.getfixturevalue("postgres_url") if request.param == "postgres" else None
+
+    def open_on_this_backend(path: str | Path, **options: Any) -> KnowledgeBase:
+        location = Path(path).name if store_url else path
+        return KnowledgeBase.open(location, index_url=index_url, store_url=store_url, **options)
+
+    return open_on_this_backend

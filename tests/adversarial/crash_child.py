@@ -5,7 +5,8 @@ the n-th call (1-based) of one stage; the process SIGKILLs itself right there, a
 the OOM killer would, with no cleanup of any kind:
   fetch       after the n-th HTTP response arrived (before its documents are stored)
   chunking    inside the n-th chunking of a document
-  embedding   inside the n-th embedding call
+  embedding   inside the embedding call that holds the n-th text (the pipeline groups texts
+              into calls by timing, so calls are not countable ahead; texts are)
   commit      inside the n-th document write, after its vectors were appended and its rows
               inserted, before the transaction commits
   checkpoint  right after the n-th sync-state write (checkpoint, watermark)
@@ -20,6 +21,7 @@ import json
 import os
 import signal
 import sys
+import threading
 from typing import Any, Callable
 
 
@@ -32,14 +34,18 @@ def kill_on_call(owner: Any, name: str, after: int, *, before: bool = False,
     static = isinstance(inspect.getattr_static(owner, name), staticmethod)
     original = getattr(owner, name)
     calls = [0]
+    counting = threading.Lock()  # requests of a burst run on several threads
 
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        number = 0
         if when():
-            calls[0] += 1
-            if before and calls[0] == after:
+            with counting:
+                calls[0] += 1
+                number = calls[0]
+            if before and number == after:
                 die()
         result = original(*args, **kwargs)
-        if not before and when() and calls[0] == after:
+        if not before and number == after:  # this call's own number: others may have started since
             die()
         return result
 
@@ -57,7 +63,16 @@ def arm(point: str, after: int) -> None:
     elif point == "chunking":
         kill_on_call(Chunker, "chunk", after, before=True)
     elif point == "embedding":
-        kill_on_call(HashingEmbedder, "embed", after, before=True)
+        embed = HashingEmbedder.embed
+        texts = [0]
+
+        def embed_then_die(self: Any, batch: Any) -> Any:
+            texts[0] += len(batch)
+            if texts[0] >= after:
+                die()
+            return embed(self, batch)
+
+        HashingEmbedder.embed = embed_then_die  # type: ignore[method-assign]
     elif point == "commit":  # the last step of a write, before its commit: its rows were inserted
         kill_on_call(SqliteStore, "_insert_all", after)
     elif point == "checkpoint":

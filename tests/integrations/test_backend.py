@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 
 from restsync.errors import ConfigError
@@ -93,3 +96,14 @@ def test_remote_backend_errors_are_typed_and_carry_no_token(serve):
     unreachable = RemoteBackend("http://127.0.0.1:9", "rs-secret-token")
     with pytest.raises(BackendError):
         unreachable.search("x", kb_ids=None, filters=[], k=1)
+
+
+def test_the_backend_seam_imports_without_the_knowledge_base_packages():
+    """RemoteBackend needs only the core: the seam must not pull in numpy (or anything the kb
+    extra brings) at import time; LocalBackend imports the knowledge base when it is built."""
+    script = ("import sys\n"
+              "import restsync.integrations.backend\n"
+              "print(sorted(name for name in ('numpy', 'restsync.kb', 'restsync.sync') if name in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"

@@ -12,10 +12,9 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from restsync.demo.loopback import serve_asgi
 from restsync.integrations import LocalBackend
 from restsync.integrations.dify import dify_router
-
-from .asgi_server import serve_asgi
 
 KEY = "rs-dify-key"
 EVERYTHING = "settings security refunds audit logs paragraph"  # a query every document matches

@@ -13,10 +13,10 @@ from mcp.client import Client
 from mcp.client.stdio import StdioServerParameters
 from starlette.applications import Starlette
 
+from restsync.demo.loopback import serve_asgi
 from restsync.integrations import LocalBackend
 from restsync.integrations.mcp_server import mount_mcp
 
-from .asgi_server import serve_asgi
 from .mcp_clients import http_client
 
 TOKEN = "rs-test-token"

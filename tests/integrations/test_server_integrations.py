@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from restsync.cli.demo_server import demo_config
+from restsync.demo.loopback import serve_asgi
 from restsync.demo.server import DemoApiServer
 from restsync.integrations import RemoteBackend, UnknownKnowledgeBaseError
 from restsync.integrations.langchain import RestsyncRetriever as LangChainRetriever
@@ -19,7 +20,6 @@ from restsync.integrations.llamaindex import RestsyncRetriever as LlamaIndexRetr
 from restsync.server import create_app
 from restsync.service import Service, ServiceSettings
 
-from .asgi_server import serve_asgi
 from .mcp_clients import http_client
 
 SYNC_LIMIT_S = 120  # bounds a broken test; the sync itself takes a few seconds

@@ -32,9 +32,9 @@ def open_dir(path: Path) -> KnowledgeBase:
     return KnowledgeBase.open(path, embedder=HashingEmbedder(64), settings=SETTINGS, clock=FakeClock())
 
 
-def test_a_handle_opened_empty_reuses_vectors_another_handle_wrote(open_kb):
-    # On both stores (`open_kb`): a directory, and PostgreSQL searched through Milvus Lite.
-    first, second = (open_kb("kb", embedder=HashingEmbedder(64), settings=SETTINGS, clock=FakeClock()) for _ in range(2))
+def test_a_handle_opened_empty_reuses_vectors_another_handle_wrote(tmp_path, open_kb):
+    # On each backend (`open_kb`), PostgreSQL included.
+    first, second = (open_kb(tmp_path / "kb", embedder=HashingEmbedder(64), settings=SETTINGS, clock=FakeClock()) for _ in range(2))
     try:
         first.upsert_documents("a", shared_documents(), run_id=first.start_run("a", "full"))
         counts = second.upsert_documents("b", shared_documents(), run_id=second.start_run("b", "full"))

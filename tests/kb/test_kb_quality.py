@@ -103,3 +103,39 @@ def test_the_model_embeds_unit_vectors_that_capture_meaning(kb):
     assert vectors[0] @ vectors[1] > vectors[0] @ vectors[2] + 0.3
     spans = model.token_spans("Unbelievable results!")
     assert spans[0][0] == 0 and len(spans) >= 3  # WordPiece splits the long word
+
+
+@pytest.fixture(scope="module")
+def milvus_kb(kb, tmp_path_factory):
+    """The same documents on the distributed index (Milvus Lite), embedded by the same model."""
+    pytest.importorskip("pymilvus")
+    pytest.importorskip("milvus_lite")
+    directory = tmp_path_factory.mktemp("milvus")
+    base = KnowledgeBase.open(directory / "kb", embedder=kb.embedder, index_url=f"milvus+lite://{directory}/index.db")
+    docs = [Document(id=key, semantic_identifier=title, content=body) for key, (title, body) in DOCS.items()]
+    base.upsert_documents("help", docs, run_id=base.start_run("help", "full"))
+    yield base
+    base.close()
+
+
+TIE = 0.02  # the engines' BM25 differ in the last digits (IDF and length normalisation rounding)
+
+
+@pytest.mark.parametrize("weight", [0.0, 0.3, 1.0])
+def test_milvus_ranks_the_labelled_set_as_the_embedded_index_does(kb, milvus_kb, weight):
+    """The same top 3 per query, up to ties: position by position the scores agree, and where
+    the documents differ they score the same on the embedded index (e.g. two documents neither
+    of which matches a keyword-only query)."""
+    differing = {}
+    for query in QUERIES:
+        embedded = kb.search(query, k=10, vector_weight=weight)
+        milvus = milvus_kb.search(query, k=3, vector_weight=weight)
+        scores = {hit.document_id: hit.score for hit in embedded}
+        for position, (mine, theirs) in enumerate(zip(embedded[:3], milvus)):
+            same_score = abs(mine.score - theirs.score) <= TIE
+            tied = theirs.document_id in scores and abs(scores[theirs.document_id] - mine.score) <= TIE
+            if not (same_score and (mine.document_id == theirs.document_id or tied)):
+                differing[query] = ([(hit.document_id, round(hit.score, 3)) for hit in embedded[:3]],
+                                    [(hit.document_id, round(hit.score, 3)) for hit in milvus])
+    assert not differing, differing
+    assert mean_reciprocal_rank(milvus_kb, weight) == pytest.approx(mean_reciprocal_rank(kb, weight), abs=0.01)

@@ -1,6 +1,6 @@
 """Knowledge-base storage through the facade: change detection, atomic replacement,
-pruning, namespacing, runs and state, on each store (`open_kb`: SQLite in a directory, and
-PostgreSQL searched through Milvus Lite).
+pruning, namespacing, runs and state, on each backend (`open_kb`: a directory with its own
+index, a directory searched through Milvus Lite, and PostgreSQL searched through Milvus Lite).
 
 These tests use the deterministic HashingEmbedder: they are about storage, not about
 embedding quality (that is test_kb_quality.py, with the real model).
@@ -30,8 +30,8 @@ def embedder():
 
 
 @pytest.fixture
-def kb(open_kb, embedder):
-    base = open_kb("kb", embedder=embedder, settings=KBSettings(chunk_tokens=16, chunk_overlap=4), clock=FakeClock())
+def kb(tmp_path, open_kb, embedder):
+    base = open_kb(tmp_path / "kb", embedder=embedder, settings=KBSettings(chunk_tokens=16, chunk_overlap=4), clock=FakeClock())
     yield base
     base.close()
 
@@ -168,9 +168,9 @@ def test_prune_touches_only_its_own_source(kb):
     assert kb.count_documents("two") == 1 and kb.count_documents() == 1
 
 
-def test_ids_are_namespaced_by_knowledge_base_and_source(open_kb, embedder):
-    first = open_kb("one", embedder=embedder)
-    second = open_kb("two", embedder=embedder)
+def test_ids_are_namespaced_by_knowledge_base_and_source(tmp_path, open_kb, embedder):
+    first = open_kb(tmp_path / "one", embedder=embedder)
+    second = open_kb(tmp_path / "two", embedder=embedder)
     assert first.id != second.id
     for base in (first, second):
         base.upsert_documents("src", [doc("same", "shared platypus text")], run_id=base.start_run("src", "full"))
@@ -196,9 +196,9 @@ def test_hits_carry_everything_a_citation_needs(kb):
     assert kb.search("lighthouse", threshold=1.01) == []
 
 
-def test_sources_runs_and_state_persist_across_reopen(open_kb, embedder):
+def test_sources_runs_and_state_persist_across_reopen(tmp_path, open_kb, embedder):
     clock = FakeClock()
-    base = open_kb("kb", embedder=embedder, settings=KBSettings(chunk_tokens=64, vector_weight=0.3), clock=clock)
+    base = open_kb(tmp_path / "kb", embedder=embedder, settings=KBSettings(chunk_tokens=64, vector_weight=0.3), clock=clock)
     base.add_source("api", {"url": "https://api.test/items"})
     base.add_source("api", {"url": "https://api.test/v2/items"})
     run = base.start_run("api", "incremental")
@@ -208,7 +208,7 @@ def test_sources_runs_and_state_persist_across_reopen(open_kb, embedder):
     kb_id = base.id
     base.close()
 
-    reopened = open_kb("kb", embedder=embedder)
+    reopened = open_kb(tmp_path / "kb", embedder=embedder)
     assert reopened.id == kb_id
     assert (reopened.settings.chunk_tokens, reopened.settings.vector_weight) == (64, 0.3)
     assert reopened.get_source("api") == {"url": "https://api.test/v2/items"}
@@ -221,12 +221,12 @@ def test_sources_runs_and_state_persist_across_reopen(open_kb, embedder):
     reopened.close()
 
 
-def test_changing_the_embedder_of_a_filled_knowledge_base_is_refused(open_kb, embedder):
-    base = open_kb("kb", embedder=embedder)
+def test_changing_the_embedder_of_a_filled_knowledge_base_is_refused(tmp_path, open_kb, embedder):
+    base = open_kb(tmp_path / "kb", embedder=embedder)
     base.upsert_documents("src", [doc("a", "text")], run_id=base.start_run("src", "full"))
     base.close()
     with pytest.raises(ConfigError, match="embedder"):
-        open_kb("kb", embedder=HashingEmbedder(48))
+        open_kb(tmp_path / "kb", embedder=HashingEmbedder(48))
 
 
 def test_replaced_vectors_are_released(sqlite_kb):

@@ -1,22 +1,21 @@
-"""Server test fixtures: a service or app on a temporary data directory (hashing embedder, no
-scheduler thread, loopback allowed for the local test APIs), an admin token, a live uvicorn
+"""Server test fixtures: a service or app on a temporary data directory, on each backend (hashing
+embedder, no scheduler thread, loopback allowed for the local test APIs), an admin token, a live uvicorn
 server on loopback, and a helper that waits for a connector's sync to end."""
 
 from __future__ import annotations
 
-import threading
-import time
+import uuid
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, ContextManager, Iterator
 
 import pytest
 
 pytest.importorskip("fastapi")
 pytest.importorskip("uvicorn")
 
-import uvicorn  # noqa: E402
 from fastapi.testclient import TestClient  # noqa: E402
 
+from restsync.demo.loopback import serve_asgi  # noqa: E402
 from restsync.server import create_app  # noqa: E402
 from restsync.service import Service, ServiceSettings  # noqa: E402
 
@@ -31,10 +30,54 @@ def data_dir(tmp_path: Path) -> Path:
     return tmp_path / "data"
 
 
+@pytest.fixture(params=["embedded", "scaled"])
+def new_backend(request: pytest.FixtureRequest, tmp_path: Path) -> Callable[[], dict[str, str]]:
+    """Every server test runs on both backends: the embedded default (SQLite, each knowledge
+    base's own index) and the distributed one (PostgreSQL state, Milvus Lite index). Each call
+    gives a backend of this kind holding nothing yet: the settings' keyword arguments."""
+    made = [0]
+
+    def make() -> dict[str, str]:
+        made[0] += 1
+        if request.param == "embedded":
+            return {}
+        cluster = request.getfixturevalue("postgres_cluster")
+        return {"database_url": cluster.create_database(f"{uuid.uuid4().hex[:12]}_{made[0]}"),
+                "index_url": f"milvus+lite://{tmp_path}/index-{made[0]}.db"}
+
+    if request.param == "scaled":
+        request.getfixturevalue("milvus_url")  # skips where the scale extra is not installed
+    return make
+
+
 @pytest.fixture
-def settings(data_dir: Path) -> ServiceSettings:
+def backend(new_backend: Callable[[], dict[str, str]]) -> dict[str, str]:
+    return new_backend()
+
+
+def stored_state(settings: ServiceSettings) -> bytes:
+    """Everything the state database holds: the SQLite file's bytes and its write-ahead log's
+    (where recent writes sit until a checkpoint), or every PostgreSQL row."""
+    if not settings.database_url:
+        files = [settings.data_dir / name for name in ("restsync.db", "restsync.db-wal")]
+        return b"".join(path.read_bytes() for path in files if path.is_file())
+    from sqlalchemy import MetaData, create_engine
+
+    engine = create_engine(settings.database_url)
+    try:
+        tables = MetaData()
+        tables.reflect(engine)
+        with engine.connect() as connection:
+            rows = [repr(row) for table in tables.sorted_tables for row in connection.execute(table.select())]
+    finally:
+        engine.dispose()
+    return "\n".join(rows).encode()
+
+
+@pytest.fixture
+def settings(data_dir: Path, backend: dict[str, str]) -> ServiceSettings:
     return ServiceSettings(data_dir=data_dir, allow_private=True, scheduler=False,
-                           env={"RESTSYNC_SECRET_KEY": ""})
+                           env={"RESTSYNC_SECRET_KEY": ""}, **backend)
 
 
 @pytest.fixture
@@ -64,35 +107,10 @@ def client(app_client: tuple[TestClient, str]) -> TestClient:
     return test_client
 
 
-class LiveServer:
-    """uvicorn serving an app on 127.0.0.1 (a free port) in a thread."""
-
-    def __init__(self, app: Any):
-        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="on"))
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-
-    def __enter__(self) -> "LiveServer":
-        self.thread.start()
-        deadline = time.monotonic() + WAIT_LIMIT_S
-        while not self.server.started:
-            if time.monotonic() > deadline or not self.thread.is_alive():
-                raise RuntimeError("uvicorn did not start")
-            threading.Event().wait(0.01)
-        return self
-
-    @property
-    def url(self) -> str:
-        host, port = self.server.servers[0].sockets[0].getsockname()[:2]
-        return f"http://{host}:{port}"
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=WAIT_LIMIT_S)
-
-
 @pytest.fixture
-def live() -> Callable[[Any], LiveServer]:
-    return LiveServer
+def live() -> Callable[[Any], ContextManager[str]]:
+    """`with live(app) as url`: the app under uvicorn on a loopback port."""
+    return lambda app: serve_asgi(lambda _port: app)
 
 
 def wait_for_idle(service: Service, connector_id: str) -> dict[str, Any]:

@@ -10,6 +10,8 @@ from fastapi.testclient import TestClient
 
 from restsync.cli.main import main
 
+from .conftest import stored_state
+
 PUBLIC = {("POST", "/api/v1/auth/login")}
 # Dify's external-knowledge API keeps Dify's contract (403 with error codes, header or not);
 # tests/integrations/test_dify.py and test_server_integrations.py check it.
@@ -90,19 +92,22 @@ def test_revoking_a_token_ends_its_sessions(app_client):
     assert browser.get("/api/v1/datasets").status_code == 403
 
 
-def test_tokens_api_shows_a_new_token_once_and_stores_only_its_hash(client, data_dir):
+def test_tokens_api_shows_a_new_token_once_and_stores_only_its_hash(client, settings):
     created = client.post("/api/v1/tokens", json={"name": "ci"}).json()["data"]
     token = created["token"]
     assert token.startswith("rs-") and created["prefix"] == token[:7]
     listed = client.get("/api/v1/tokens").json()["data"]
     assert all("token" not in entry or entry["token"] is None for entry in listed)
     assert {entry["name"] for entry in listed} == {"admin", "ci"}
-    assert token.encode() not in (data_dir / "restsync.db").read_bytes()
+    state = stored_state(settings)
+    assert created["id"].encode() in state and token.encode() not in state  # its row, not the token
     assert client.get("/api/v1/datasets", headers={"Authorization": f"Bearer {token}"}).status_code == 200
     assert client.delete("/api/v1/tokens/nope").status_code == 404
 
 
-def test_token_cli_works_offline_on_the_data_directory(service, data_dir, capsys):
+def test_token_cli_works_offline_on_the_data_directory(service, settings, data_dir, monkeypatch, capsys):
+    if settings.database_url:  # the state is in PostgreSQL: the CLI finds it as the server does
+        monkeypatch.setenv("RESTSYNC_DATABASE_URL", settings.database_url)
     assert main(["token", "create", "laptop", "--data-dir", str(data_dir)]) == 0
     token = capsys.readouterr().out.strip()
     assert service.tokens.verify(token) is not None
@@ -112,7 +117,11 @@ def test_token_cli_works_offline_on_the_data_directory(service, data_dir, capsys
     token_id = service.tokens.verify(token).id
     assert main(["token", "revoke", token_id, "--data-dir", str(data_dir)]) == 0
     assert service.tokens.verify(token) is None
+    monkeypatch.delenv("RESTSYNC_DATABASE_URL", raising=False)
     assert main(["token", "list", "--data-dir", str(data_dir / "missing")]) == 2
+    unreachable = "postgresql+psycopg://restsync:hunter2@127.0.0.1:1/restsync"
+    assert main(["token", "list", "--database-url", unreachable]) == 2
+    assert "hunter2" not in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("path", ["/openapi.json", "/docs"])

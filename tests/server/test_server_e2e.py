@@ -36,10 +36,10 @@ def test_configure_sync_and_search_over_loopback_http(settings, serve, live):
     api = serve(HelpApi(count=45))
     app = create_app(settings)
     _, token = app.state.service.tokens.create("admin")
-    with live(app) as server, httpx.Client(base_url=server.url, timeout=30,
-                                           headers={"Authorization": f"Bearer {token}"}) as http:
-        assert httpx.get(f"{server.url}/healthz").json()["status"] == "ok"
-        assert httpx.get(f"{server.url}/api/v1/datasets").status_code == 401
+    with live(app) as url, httpx.Client(base_url=url, timeout=30,
+                                        headers={"Authorization": f"Bearer {token}"}) as http:
+        assert httpx.get(f"{url}/healthz").json()["status"] == "ok"
+        assert httpx.get(f"{url}/api/v1/datasets").status_code == 401
         dataset = http.post("/api/v1/datasets", json={"name": "help", "embedding_model": "hashing"}).json()["data"]
         config = ragflow_config(api.base_url)
         assert http.post("/api/v1/connectors/rest_api/test", json={"config": config}).json()["data"]["ok"]

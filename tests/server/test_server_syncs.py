@@ -113,10 +113,10 @@ def test_scheduler_runs_due_refreshes_and_prunes_on_an_injected_clock(settings, 
         service.close()
 
 
-def test_a_restart_during_a_sync_resumes_it_and_ends_with_the_same_documents(settings, serve, tmp_path):
+def test_a_restart_during_a_sync_resumes_it_and_ends_with_the_same_documents(settings, new_backend, serve, tmp_path):
     api = serve(HelpApi())
-    # reference: the same source synced without interruption
-    reference_settings = type(settings)(**{**settings.__dict__, "data_dir": tmp_path / "reference"})
+    # reference: the same source synced without interruption, on a backend of its own
+    reference_settings = type(settings)(**{**settings.__dict__, "data_dir": tmp_path / "reference", **new_backend()})
     reference = Service.open(reference_settings)
     try:
         ref_dataset, ref_connector = setup_connector(reference, api)

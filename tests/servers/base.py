@@ -1,8 +1,8 @@
 """A small threaded loopback HTTP server for tests: one handler method per API, every request recorded.
 
-Servers bind 127.0.0.1 on port 0, speak HTTP/1.1 with keep-alive (as real APIs do, so connection
-reuse in the client is exercised), and can be wrapped in faults (see `faults.py`) that fail
-chosen requests before or after the API answers.
+Servers bind 127.0.0.1 on port 0 and speak HTTP/1.1 with keep-alive (restsync's own loopback
+server, which the demo API and the benchmarks run on too), and can be wrapped in faults (see
+`faults.py`) that fail chosen requests before or after the API answers.
 """
 
 from __future__ import annotations
@@ -12,9 +12,10 @@ import socket
 import struct
 import threading
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable, Protocol
 from urllib.parse import parse_qs, urlsplit
+
+from restsync.demo.loopback import LoopbackHandler, LoopbackServer
 
 
 @dataclass
@@ -70,8 +71,7 @@ class ApiServer:
         self.requests: list[RecordedRequest] = []
         self.faults: list[Fault] = []
         self._lock = threading.Lock()
-        self._httpd: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
+        self._loopback: LoopbackServer | None = None
 
     # -- to override ---------------------------------------------------------------------------
 
@@ -82,25 +82,22 @@ class ApiServer:
 
     @property
     def base_url(self) -> str:
-        assert self._httpd is not None, "server not started"
-        host, port = self._httpd.server_address[:2]
-        return f"http://{host}:{port}"
+        assert self._loopback is not None, "server not started"
+        return self._loopback.url
 
     def url(self, path: str = "") -> str:
         return self.base_url + path
 
     def start(self) -> "ApiServer":
-        handler = _make_handler(self._dispatch)
-        self._httpd = _QuietServer(("127.0.0.1", 0), handler)
-        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-        self._thread.start()
+        # Quiet errors: a client that hangs up mid-response is part of the scenarios, not noise.
+        self._loopback = LoopbackServer(_make_handler(self._dispatch), quiet_errors=True, poll_interval=0.05,
+                                        name=type(self).__name__).start()
         return self
 
     def stop(self) -> None:
-        if self._httpd is not None:
-            self._httpd.shutdown()
-            self._httpd.server_close()
-            self._httpd = None
+        if self._loopback is not None:
+            self._loopback.stop()
+            self._loopback = None
 
     def __enter__(self) -> "ApiServer":
         return self.start()
@@ -133,24 +130,8 @@ class ApiServer:
         return reply
 
 
-class _QuietServer(ThreadingHTTPServer):
-    daemon_threads = True
-    block_on_close = False
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        pass  # a client that hangs up mid-response is part of the scenarios, not noise
-
-
-def _make_handler(dispatch: Callable[[RecordedRequest], Reply]) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-        # Headers and body go out in separate writes; with Nagle's algorithm on, each
-        # keep-alive response would wait out the client's delayed ACK (~40 ms).
-        disable_nagle_algorithm = True
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
+def _make_handler(dispatch: Callable[[RecordedRequest], Reply]) -> type[LoopbackHandler]:
+    class Handler(LoopbackHandler):
         def do_GET(self) -> None:
             self._serve()
 

@@ -1,8 +1,8 @@
 """The sync engine through its Python API, against a loopback API with a mutable dataset.
 
 Documents are embedded with the deterministic hashing embedder: these tests are about what gets
-synced, counted, deleted and resumed, not about embedding quality. Each runs on both stores
-(`open_kb`): a SQLite directory, and PostgreSQL searched through Milvus Lite.
+synced, counted, deleted and resumed, not about embedding quality. Each runs on every backend
+(`open_kb`): the embedded directory, Milvus Lite as its index, and PostgreSQL + Milvus Lite.
 """
 
 from __future__ import annotations
@@ -29,8 +29,8 @@ def api():
 
 
 @pytest.fixture
-def kb(open_kb):
-    base = open_kb("kb", embedder=HashingEmbedder(64))
+def kb(tmp_path, open_kb):
+    base = open_kb(tmp_path / "kb", embedder=HashingEmbedder(64))
     yield base
     base.close()
 
@@ -177,10 +177,10 @@ class _Interrupt(Exception):
     pass
 
 
-def test_interrupted_run_resumes_to_the_same_result_as_an_uninterrupted_one(open_kb, api):
+def test_interrupted_run_resumes_to_the_same_result_as_an_uninterrupted_one(tmp_path, api, open_kb):
     config = source_config(api.url, per_page=3)
-    clean = open_kb("clean", embedder=HashingEmbedder(64))
-    interrupted = open_kb("interrupted", embedder=HashingEmbedder(64))
+    clean = open_kb(tmp_path / "clean", embedder=HashingEmbedder(64))
+    interrupted = open_kb(tmp_path / "interrupted", embedder=HashingEmbedder(64))
     try:
         expected = sync_source(clean, SOURCE, config, allow_private=True, clock=FakeClock())
 
@@ -260,11 +260,11 @@ def test_sync_from_the_stored_config_needs_the_secrets_back(kb, api):
         sync_source(kb, "missing", allow_private=True)
 
 
-def test_a_second_sync_of_the_same_source_fails_fast_and_deletes_nothing(open_kb):
+def test_a_second_sync_of_the_same_source_fails_fast_and_deletes_nothing(tmp_path, open_kb):
     from restsync.errors import SyncInProgressError
 
-    kb = open_kb("kb", settings=KBSettings(embedder="hashing-64"))
-    other = open_kb("kb")  # another process's handle on the same knowledge base
+    kb = open_kb(tmp_path / "kb", settings=KBSettings(embedder="hashing-64"))
+    other = open_kb(tmp_path / "kb")  # another process's handle on the same directory
     with other.lock_source("articles"):
         with pytest.raises(SyncInProgressError, match="articles"):
             sync_source(kb, "articles", {"url": "http://api.example.test/x", "content_fields": ["title"]})
@@ -273,9 +273,9 @@ def test_a_second_sync_of_the_same_source_fails_fast_and_deletes_nothing(open_kb
     kb.close()
 
 
-def test_a_run_left_running_by_a_killed_process_is_closed_as_interrupted(open_kb):
+def test_a_run_left_running_by_a_killed_process_is_closed_as_interrupted(tmp_path, open_kb):
     with ItemsApi(count=5) as api:
-        kb = open_kb("kb", settings=KBSettings(embedder="hashing-64"))
+        kb = open_kb(tmp_path / "kb", settings=KBSettings(embedder="hashing-64"))
         stale = kb.start_run("articles", "full")  # what a kill -9 leaves behind
         sync_source(kb, "articles", source_config(api.url), allow_private=True)
         runs = {run.id: run for run in kb.list_runs("articles")}

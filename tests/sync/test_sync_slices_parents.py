@@ -9,7 +9,6 @@ import pytest
 
 from restsync.clock import FakeClock
 from restsync.errors import SourceError
-from restsync.kb import KnowledgeBase
 from restsync.kb.embedding import HashingEmbedder
 from restsync.sync import sync_source
 from restsync.sync.state import CHECKPOINT_KEY, WATERMARK_KEY
@@ -23,8 +22,8 @@ NOW = ORIGIN + timedelta(days=10)
 
 
 @pytest.fixture
-def kb(tmp_path):
-    base = KnowledgeBase.open(tmp_path / "kb", embedder=HashingEmbedder(64))
+def kb(tmp_path, open_kb):
+    base = open_kb(tmp_path / "kb", embedder=HashingEmbedder(64))
     yield base
     base.close()
 

@@ -1,7 +1,7 @@
 """Browser-test fixtures: Debian's Chromium driven by Playwright, and a real restsync server.
 
-The server is uvicorn in a thread, serving `create_app` on a loopback socket that is already
-listening before the thread starts (the first request waits in the backlog, so nothing polls).
+The server is `create_app` under restsync's loopback ASGI harness (`serve_asgi`: uvicorn in a
+thread on a socket already listening, so the first request waits in the backlog and nothing polls).
 Its data dir is a tmp dir, datasets use the `hashing` embedder, and private addresses are allowed
 so sources can point at the loopback test APIs.
 
@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,21 +36,11 @@ class RunningServer:
 @contextmanager
 def uvicorn_serving(app) -> Iterator[str]:
     """Serve `app` on a loopback port; yields its base URL."""
-    uvicorn = pytest.importorskip("uvicorn")
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    sock.listen(64)  # listening already: requests wait in the backlog until uvicorn accepts
-    port = sock.getsockname()[1]
-    config = uvicorn.Config(app, log_level="warning", lifespan="on", timeout_graceful_shutdown=5)
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="restsync-ui-server", daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=15)
-        sock.close()
+    pytest.importorskip("uvicorn")
+    from restsync.demo.loopback import serve_asgi
+
+    with serve_asgi(lambda _port: app) as url:
+        yield url
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@
     restsync serve [--host 127.0.0.1] [--port 8700] [--data-dir ./restsync-data] [--allow-private] [--demo]
     restsync token create NAME --data-dir DIR      # prints the new token once
     restsync token list   --data-dir DIR
-    restsync token revoke ID --data-dir DIR
+    restsync token revoke ID --data-dir DIR        # --database-url URL: state in PostgreSQL
 
 The first start creates the data directory, the secret key for credentials at rest and an admin
 token, printed once (only its hash is kept).
@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import ipaddress
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -69,6 +70,9 @@ def register(subparsers: Any) -> None:
     for parser in (create, listing, revoke):
         parser.add_argument("--data-dir", default=DEFAULT_DATA_DIR, metavar="DIR",
                             help="the server's data directory (default ./%(default)s)")
+        parser.add_argument("--database-url", metavar="URL",
+                            help="the server's state database, where it is not the data directory's SQLite file "
+                                 "(or env RESTSYNC_DATABASE_URL)")
         parser.add_argument("--json", action="store_true", help="print JSON")
     create.set_defaults(handler=run_token_create)
     listing.set_defaults(handler=run_token_list)
@@ -104,7 +108,6 @@ def run_serve(args: argparse.Namespace) -> int:
 
         demo_api = DemoApiServer()
         demo_api.start()
-    import os
 
     from restsync.scale.config import DATABASE_URL_ENV, INDEX_URL_ENV, queue_kind, resolve
 
@@ -183,23 +186,33 @@ def _warn_if_exposed(host: str) -> None:
 # -- token -------------------------------------------------------------------------------------------
 
 
-def _token_store(data_dir: str) -> Any:
+def _token_store(args: argparse.Namespace) -> Any:
     from restsync.clock import SystemClock
     from restsync.errors import ConfigError
+    from restsync.scale.config import DATABASE_URL_ENV, resolve
     from restsync.service.db import open_database
     from restsync.service.service import DATABASE_FILE
     from restsync.service.tokens import TokenStore
 
-    path = Path(data_dir) / DATABASE_FILE
-    if not path.is_file():
-        raise ConfigError(f"no restsync data directory at {data_dir} (start `restsync serve --data-dir {data_dir}` "
-                          "once, or pass the right --data-dir)", key="--data-dir")
-    engine, sessions = open_database(f"sqlite:///{path}")
+    url = resolve(args.database_url, DATABASE_URL_ENV, os.environ)
+    if url is None:
+        path = Path(args.data_dir) / DATABASE_FILE
+        if not path.is_file():
+            raise ConfigError(f"no restsync data directory at {args.data_dir} (start `restsync serve --data-dir "
+                              f"{args.data_dir}` once, or pass the right --data-dir or --database-url)", key="--data-dir")
+        url = f"sqlite:///{path}"
+    try:
+        engine, sessions = open_database(url)
+    except ConfigError:
+        raise
+    except Exception as error:  # the driver's error tree; its first line names the cause, never the password
+        reason = str(getattr(error, "orig", None) or error).splitlines()[0]
+        raise ConfigError(f"cannot open the state database: {reason}", key="--database-url") from error
     return engine, TokenStore(sessions, SystemClock())
 
 
 def run_token_create(args: argparse.Namespace) -> int:
-    engine, store = _token_store(args.data_dir)
+    engine, store = _token_store(args)
     try:
         info, token = store.create(args.name)
     finally:
@@ -213,7 +226,7 @@ def run_token_create(args: argparse.Namespace) -> int:
 
 
 def run_token_list(args: argparse.Namespace) -> int:
-    engine, store = _token_store(args.data_dir)
+    engine, store = _token_store(args)
     try:
         tokens = store.list()
     finally:
@@ -230,7 +243,7 @@ def run_token_list(args: argparse.Namespace) -> int:
 
 
 def run_token_revoke(args: argparse.Namespace) -> int:
-    engine, store = _token_store(args.data_dir)
+    engine, store = _token_store(args)
     try:
         info = store.revoke(args.id)
     finally:

@@ -48,6 +48,21 @@ def check_url(url: str, key: str) -> None:
         raise ConfigError(f"invalid URL {url!r}: the host {parts.hostname!r} is not a host name", key)
 
 
+def uses_poll_placeholders(*values: Any) -> bool:
+    """True if a string anywhere inside the values names `{poll_start}` or `{poll_end}`."""
+    return any(mark in text for value in values for text in _strings(value) for mark in POLL_PLACEHOLDERS)
+
+
+def _strings(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, Mapping):
+        return [text for k, v in value.items() for text in _strings(k) + _strings(v)]
+    if isinstance(value, (list, tuple)):
+        return [text for v in value for text in _strings(v)]
+    return []
+
+
 def hostname(url: str) -> str:
     """The lowercased host, as URL parsing sees it (`a.com.evil.tld` is not `a.com`)."""
     return (urlsplit(url).hostname or "").lower()

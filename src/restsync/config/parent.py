@@ -77,6 +77,12 @@ class ParentConfig:
                                      expected="a positive integer"),
         )
 
+    def check_child(self, *, url: str, query_params: Mapping[str, str], request_body: Any,
+                    headers: Mapping[str, str]) -> None:
+        """The source listed per parent may use only the parent fields that are read."""
+        self.check_placeholders(("url", url), ("query_params", query_params), ("request_body", request_body),
+                                ("headers", headers))
+
     def check_placeholders(self, *values: tuple[str, Any]) -> None:
         """Every `{parent.X}` the child uses must be one of `fields` (what is read from each parent)."""
         for key, value in values:

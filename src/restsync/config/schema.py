@@ -8,12 +8,12 @@ named in `warnings` (errors with strict=True).
 from __future__ import annotations
 
 import copy
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from restsync.config import coerce, endpoint
+from restsync.config.headers import check_header_auth, check_headers
 from restsync.config.pagination import PaginationConfig
 from restsync.config.parent import ParentConfig
 from restsync.config.slicing import SliceConfig
@@ -56,10 +56,6 @@ MAX_RESPONSE_MB = 4096.0
 # A config nested deeper than this is a mistake or an attack; deeper data also overflows
 # Python's recursion limit in the code that walks it.
 MAX_CONFIG_DEPTH = 64
-# Header names are RFC 9110 tokens; values must not hold control characters (CR/LF would
-# split the header), tabs aside.
-_HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
-_HEADER_VALUE_BAD = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 
 
 @dataclass(frozen=True, repr=False)
@@ -188,10 +184,16 @@ class SourceConfig:
             warnings=warnings,
         )
         config._check_detail_url()
-        config._check_slice()
-        config._check_parent()
-        config._check_headers()
-        config._check_header_auth()
+        if config.slice is not None:
+            config.slice.check_source(url=config.url, query_params=config.query_params,
+                                      request_body=config.request_body,
+                                      poll_timestamp_field=config.poll_timestamp_field,
+                                      has_parent=config.parent is not None)
+        if config.parent is not None:
+            config.parent.check_child(url=config.url, query_params=config.query_params,
+                                      request_body=config.request_body, headers=config.headers)
+        check_headers(config.headers)
+        check_header_auth(config.auth_type, config.auth_config, config.credentials)
         return config
 
     # -- derived views ---------------------------------------------------------------------
@@ -276,55 +278,6 @@ class SourceConfig:
     def __repr__(self) -> str:  # the generated repr would print credentials
         return f"SourceConfig({self.to_dict()!r})"
 
-    def _check_headers(self) -> None:
-        for name, value in self.headers.items():
-            key = f"headers.{name}"
-            if not (name.isascii() and value.isascii()):
-                raise ConfigError("HTTP header names and values must be ASCII text", key=key)
-            if "${" in name:
-                raise ConfigError("a header name cannot hold ${...}: environment variables are substituted "
-                                  "in values only", key=key)
-            if not _HEADER_NAME.fullmatch(name):
-                raise ConfigError("not a valid HTTP header name (letters, digits and -_.!#$%&'*+^`|~ only; "
-                                  "no spaces or colons)", key=key)
-            if _HEADER_VALUE_BAD.search(value):
-                raise ConfigError("a header value cannot hold line breaks or other control characters", key=key)
-
-    def _check_header_auth(self) -> None:
-        """Auth that travels in a header: its name must be a header name, its secret one line."""
-        name = self.auth_config.get("header_name")
-        if self.auth_type == "api_key_header" and isinstance(name, str) and name.strip():
-            if not _HEADER_NAME.fullmatch(name.strip()):
-                raise ConfigError("not a valid HTTP header name (letters, digits and -_.!#$%&'*+^`|~ only; "
-                                  "no spaces or colons)", key="auth_config.header_name")
-        carried = {"bearer": ("token",), "api_key_header": ("api_key",)}  # basic is base64: any bytes go
-        for secret in carried.get(self.auth_type, ()):
-            value = self.credentials.get(secret)
-            if isinstance(value, str) and _HEADER_VALUE_BAD.search(value):
-                # The value is a secret: the message says what is wrong, never what it is.
-                raise ConfigError("holds a line break or control character (a trailing newline from a file?)",
-                                  key=f"credentials.{secret}")
-
-    def _check_slice(self) -> None:
-        if self.slice is None:
-            return
-        if not uses_poll_placeholders(self.url, self.query_params, self.request_body):
-            raise ConfigError("slicing sends each slice's bounds to the API: put {poll_start} and {poll_end} "
-                              "in url, query_params or request_body", "slice")
-        if not self.poll_timestamp_field:
-            raise ConfigError("slicing needs poll_timestamp_field: items on a slice's edges are kept in "
-                              "exactly one slice by their timestamp", "slice")
-        if self.parent is not None:
-            raise ConfigError("slice and parent cannot be combined: slice the parent's children "
-                              "in a source of their own", "slice")
-
-    def _check_parent(self) -> None:
-        if self.parent is None:
-            return
-        self.parent.check_placeholders(("url", self.url), ("query_params", self.query_params),
-                                       ("request_body", self.request_body), ("headers", self.headers))
-        endpoint.check_url(self.parent.url, "parent.url")
-
     def _check_detail_url(self) -> None:
         if self.detail_url and "://" in self.detail_url:
             endpoint.check_url(self.detail_url, "detail_url")
@@ -392,21 +345,6 @@ def _template(value: Any, key: str) -> str | None:
     if not isinstance(value, str):
         raise ConfigError(f"expected a string, got {value!r}", key)
     return value
-
-
-def uses_poll_placeholders(*values: Any) -> bool:
-    """True if a string anywhere inside the values names `{poll_start}` or `{poll_end}`."""
-    return any(mark in text for value in values for text in _strings(value) for mark in endpoint.POLL_PLACEHOLDERS)
-
-
-def _strings(value: Any) -> list[str]:
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, Mapping):
-        return [text for k, v in value.items() for text in _strings(k) + _strings(v)]
-    if isinstance(value, (list, tuple)):
-        return [text for v in value for text in _strings(v)]
-    return []
 
 
 def _check_token_url(token_url: Any) -> None:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from restsync.config import coerce
+from restsync.config import coerce, endpoint
 from restsync.config.vocabulary import SLICE_KEYS, report_unknown_keys
 from restsync.errors import ConfigError
 from restsync.timestamps import parse_timestamp
@@ -70,6 +70,19 @@ class SliceConfig:
             cap_statuses=_statuses(raw.get("cap_status")),
             cap_message=coerce.optional_str(raw.get("cap_message"), f"{PREFIX}.cap_message"),
         )
+
+    def check_source(self, *, url: str, query_params: Mapping[str, str], request_body: Any,
+                     poll_timestamp_field: str | None, has_parent: bool) -> None:
+        """What slicing needs from the source it slices: the window sent to the API, item timestamps."""
+        if not endpoint.uses_poll_placeholders(url, query_params, request_body):
+            raise ConfigError("slicing sends each slice's bounds to the API: put {poll_start} and {poll_end} "
+                              "in url, query_params or request_body", PREFIX)
+        if not poll_timestamp_field:
+            raise ConfigError("slicing needs poll_timestamp_field: items on a slice's edges are kept in "
+                              "exactly one slice by their timestamp", PREFIX)
+        if has_parent:
+            raise ConfigError("slice and parent cannot be combined: slice the parent's children "
+                              "in a source of their own", PREFIX)
 
     def to_dict(self) -> dict[str, Any]:
         return {

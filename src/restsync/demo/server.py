@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import html
 import json
-import threading
 from datetime import datetime, timezone
 from functools import lru_cache
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from restsync.demo.loopback import LOOPBACK, LoopbackHandler, LoopbackServer
 
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 50  # capped like real APIs, so clients must not stop on a short page
@@ -35,14 +35,8 @@ def _parse_since(value: str) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
-class DemoApiHandler(BaseHTTPRequestHandler):
+class DemoApiHandler(LoopbackHandler):
     server_version = "restsync-demo/1"
-    protocol_version = "HTTP/1.1"  # keep-alive, as real APIs
-    disable_nagle_algorithm = True  # headers and body are two writes: avoid delayed-ACK stalls
-
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
-        if getattr(self.server, "verbose", False):
-            super().log_message(format, *args)
 
     def do_GET(self) -> None:  # noqa: N802 - stdlib naming
         parts = urlsplit(self.path)
@@ -98,55 +92,17 @@ class DemoApiHandler(BaseHTTPRequestHandler):
     def _article_page(self, slug: str) -> None:
         article = self._find(slug)
         if article is None:
-            self._send(HTTPStatus.NOT_FOUND, b"not found", "text/plain; charset=utf-8")
+            self.send_body(HTTPStatus.NOT_FOUND, b"not found", "text/plain; charset=utf-8")
             return
         page = f"<!doctype html><title>{html.escape(article['title'])}</title><article>{article['body']}</article>"
-        self._send(HTTPStatus.OK, page.encode("utf-8"), "text/html; charset=utf-8")
+        self.send_body(HTTPStatus.OK, page.encode("utf-8"), "text/html; charset=utf-8")
 
     def _send_json(self, status: HTTPStatus, body: Any, headers: dict[str, str] | None = None) -> None:
-        self._send(status, json.dumps(body).encode("utf-8"), "application/json", headers)
-
-    def _send(self, status: HTTPStatus, payload: bytes, content_type: str, headers: dict[str, str] | None = None) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(payload)))
-        for name, value in (headers or {}).items():
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(payload)
+        self.send_body(status, json.dumps(body).encode("utf-8"), "application/json", headers)
 
 
-class DemoApiServer:
+class DemoApiServer(LoopbackServer):
     """The demo API on a background thread; `with DemoApiServer() as server: server.url`."""
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0, *, verbose: bool = False):
-        self._httpd = ThreadingHTTPServer((host, port), DemoApiHandler)
-        self._httpd.daemon_threads = True
-        self._httpd.verbose = verbose  # type: ignore[attr-defined]
-        self._thread: threading.Thread | None = None
-
-    @property
-    def url(self) -> str:
-        host, port = self._httpd.server_address[:2]
-        return f"http://{host}:{port}"
-
-    def start(self) -> "DemoApiServer":
-        self._thread = threading.Thread(target=self._httpd.serve_forever, name="restsync-demo-api", daemon=True)
-        self._thread.start()
-        return self
-
-    def serve_forever(self) -> None:
-        self._httpd.serve_forever()
-
-    def stop(self) -> None:
-        if self._thread is not None:  # shutdown() would wait forever on a loop that never ran
-            self._httpd.shutdown()
-            self._thread.join(timeout=5)
-            self._thread = None
-        self._httpd.server_close()
-
-    def __enter__(self) -> "DemoApiServer":
-        return self.start()
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
+    def __init__(self, host: str = LOOPBACK, port: int = 0, *, verbose: bool = False):
+        super().__init__(DemoApiHandler, host, port, verbose=verbose, name="restsync-demo-api")

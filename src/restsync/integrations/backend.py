@@ -15,16 +15,15 @@ integrations nothing from a backend's storage:
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, Sequence, runtime_checkable
 
 from restsync.errors import RestSyncError
-from restsync.timestamps import format_utc
 
 if TYPE_CHECKING:  # the kb extra is imported only when a LocalBackend is built
     from restsync.kb import KnowledgeBase
     from restsync.kb.filters import Filter
+    from restsync.kb.types import Hit, StoredDocument
 
 
 class UnknownKnowledgeBaseError(RestSyncError, LookupError):
@@ -69,12 +68,6 @@ class SearchBackend(Protocol):
         ...
 
 
-def _iso_from_epoch(seconds: float | None) -> str | None:
-    if seconds is None:
-        return None
-    return format_utc(datetime.fromtimestamp(seconds, tz=timezone.utc))
-
-
 class LocalBackend:
     """One knowledge-base directory. It answers to its id and to its directory name."""
 
@@ -108,8 +101,8 @@ class LocalBackend:
                 raise UnknownKnowledgeBaseError(kb_id)
 
     def list_knowledge_bases(self) -> list[dict]:
-        finished = [run for run in self.kb.list_runs(limit=20) if run.finished_at is not None]
-        last = finished[0] if finished else None
+        from restsync.sync.status import last_sync_summary  # with the kb extra, as LocalBackend itself
+
         return [{
             "id": self.kb.id,
             "name": self.name,
@@ -117,8 +110,7 @@ class LocalBackend:
             "sources": [source.name for source in self.kb.list_sources()],
             "documents": self.kb.count_documents(),
             "chunks": self.kb.count_chunks(),
-            "last_sync": _iso_from_epoch(last.finished_at) if last else None,
-            "last_sync_status": last.status if last else None,
+            **last_sync_summary(self.kb),
         }]
 
     def search(self, query: str, *, kb_ids: list[str] | None = None, filters: list[str | Filter] | None = None,
@@ -127,38 +119,49 @@ class LocalBackend:
         if kb_ids is not None and not kb_ids:
             return []
         hits = self.kb.search(query, k=k, filters=list(filters or ()), vector_weight=vector_weight)
-        return [{
-            "chunk_id": hit.chunk_id,
-            "document_id": hit.document_id,
-            "kb_id": self.kb.id,
-            "source": hit.source,
-            "title": hit.title,
-            "link": hit.link,
-            "text": hit.text,
-            "metadata": dict(hit.metadata or {}),
-            "score": min(max(float(hit.score), 0.0), 1.0),
-        } for hit in hits]
+        return [hit_record(hit, self.kb.id) for hit in hits]
 
     def get_document(self, document_id: str, kb_id: str | None = None) -> dict | None:
         if kb_id is not None and not self._holds(kb_id):
             raise UnknownKnowledgeBaseError(kb_id)
-        source, doc_id = _split_document_id(document_id, self.kb.id)
+        source, doc_id = split_document_id(document_id, self.kb.id)
         document = self.kb.get_document(doc_id, source)
-        if document is None:
-            return None
-        return {
-            "id": document.doc_id,
-            "kb_id": self.kb.id,
-            "source": document.source,
-            "title": document.title,
-            "link": document.link,
-            "text": document.text,
-            "metadata": dict(document.metadata or {}),
-            "updated_at": document.updated_at,
-        }
+        return None if document is None else document_record(document, self.kb.id)
 
 
-def _split_document_id(document_id: str, kb_id: str) -> tuple[str | None, str]:
+# -- what crosses the seam, built once for every backend over knowledge bases ---------------------
+
+
+def hit_record(hit: Hit, kb_id: str) -> dict:
+    """A knowledge base's hit as the seam's hit (the score held to 0..1)."""
+    return {
+        "chunk_id": hit.chunk_id,
+        "document_id": hit.document_id,
+        "kb_id": kb_id,
+        "source": hit.source,
+        "title": hit.title,
+        "link": hit.link,
+        "text": hit.text,
+        "metadata": dict(hit.metadata or {}),
+        "score": min(max(float(hit.score), 0.0), 1.0),
+    }
+
+
+def document_record(document: StoredDocument, kb_id: str) -> dict:
+    """A stored document as the seam's document, its text rebuilt from the chunks."""
+    return {
+        "id": document.doc_id,
+        "kb_id": kb_id,
+        "source": document.source,
+        "title": document.title,
+        "link": document.link,
+        "text": document.text,
+        "metadata": dict(document.metadata or {}),
+        "updated_at": document.updated_at,
+    }
+
+
+def split_document_id(document_id: str, kb_id: str) -> tuple[str | None, str]:
     """A document id, or a chunk id (`<kb id>:<source>:<document id>#<n>`) naming one exactly."""
     prefix = f"{kb_id}:"
     if document_id.startswith(prefix):

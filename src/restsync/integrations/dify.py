@@ -28,6 +28,7 @@ from typing import Any, Callable
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 
 from restsync.errors import ConfigError, RestSyncError
 from restsync.integrations.backend import SearchBackend, UnknownKnowledgeBaseError
@@ -43,6 +44,23 @@ BAD_KEY = 1002
 UNKNOWN_KNOWLEDGE = 2001
 
 
+class DifyErrorOut(BaseModel):
+    """Dify's error body."""
+
+    error_code: int
+    error_msg: str
+
+
+# The statuses Dify's contract names, as the schema declares them.
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: {"model": DifyErrorOut, "description": "a field is missing or invalid (named in error_msg)"},
+    403: {"model": DifyErrorOut, "description": "a missing or malformed Authorization header (1001), "
+                                                "a wrong key (1002)"},
+    404: {"model": DifyErrorOut, "description": "no such knowledge base (2001)"},
+    500: {"model": DifyErrorOut, "description": "the search failed"},
+}
+
+
 class DifyError(Exception):
     def __init__(self, status: int, code: int, message: str):
         super().__init__(message)
@@ -56,7 +74,7 @@ def dify_router(backend: SearchBackend, verify_token: Callable[[str], bool]) -> 
     """The router to include with prefix `/api/v1/dify`."""
     router = APIRouter(tags=["dify"])
 
-    @router.post("/retrieval", summary="Dify External Knowledge API retrieval")
+    @router.post("/retrieval", summary="Dify External Knowledge API retrieval", responses=ERROR_RESPONSES)
     async def retrieval(request: Request) -> JSONResponse:
         try:
             await _authorize(request, verify_token)

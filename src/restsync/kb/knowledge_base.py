@@ -340,15 +340,17 @@ class KnowledgeBase:
             use_keyword=weight < 1, filters=parsed, sources=sources,
         )
         hits = []
-        for score, candidate in fuse(query, self._index.search(request), weight):
-            if score < threshold or len(hits) == k:
+        for scored in fuse(query, self._index.search(request), weight):
+            if scored.score < threshold or len(hits) == k:
                 break
+            candidate = scored.candidate
             hits.append(
                 Hit(
                     document_id=candidate.doc_id,
                     chunk_id=f"{self.id}:{candidate.source}:{candidate.doc_id}#{candidate.ordinal}",
                     title=candidate.title, link=candidate.link, metadata=candidate.metadata,
-                    score=round(score, 6), text=candidate.text, source=candidate.source,
+                    score=round(scored.score, 6), text=candidate.text, source=candidate.source,
+                    keyword_score=scored.keyword, vector_score=scored.vector,
                 )
             )
         return hits

@@ -18,6 +18,10 @@ class Hit:
     score: float
     text: str
     source: str
+    # The parts `score` fused (0..1): keyword (relative BM25 times query-term coverage) and vector
+    # (cosine); None when that side was not searched (vector_weight 1 or 0).
+    keyword_score: float | None = None
+    vector_score: float | None = None
 
 
 @dataclass(frozen=True, slots=True)

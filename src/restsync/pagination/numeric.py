@@ -4,14 +4,13 @@ Both are addressable: once the first page tells a total, every later request is 
 (`remaining_requests`), so the walker can fetch them concurrently. A size parameter is sent only
 when configured; otherwise the server's own page size is learned from the first page.
 
-What the responses prove beats what they claim:
-- a full page where the total says the data ends is followed up (totals under-count);
-- a page that exactly repeats the one before, after a normal advance, is an API answering past
-  its end with its last page: the data ended once the next page repeats too (or is empty); a page
-  in the middle that repeats is a loop (items may be missing); page two repeating a full page one
-  means the API ignores the parameter, a config mistake;
-- a total that changes between pages means the collection shifted: planned pages are dropped
-  for one page at a time, and a shrink steps back to fetch again what moved over a page's edge.
+What the responses prove beats what they claim; each rule is a module of its own, mixed into
+the numeric base here:
+- `undercount.py`: a full page where the total says the data ends is followed up;
+- `repeats.py`: a page that repeats the one before is the API's end, a loop, or an ignored parameter;
+- `shifts.py`: a total that changes between pages means the collection shifted: planned pages are
+  dropped for one page at a time, and a shrink steps back to fetch again what moved over an edge;
+- `bursts.py`: the pages fetched ahead, planned on a total or speculatively.
 
 Without a total, pages are still addressable one step ahead: after a full page the walker asks
 for the next few at once (`speculative_requests`), and the first empty page ends the walk. A total
@@ -29,13 +28,17 @@ from typing import Any
 from restsync.errors import ConfigError
 from restsync.http.request import ApiResponse, RequestSpec
 from restsync.pagination.base import CONFIG_PREFIX, Paginator, Signals, as_int, fingerprint
+from restsync.pagination.bursts import BurstPlanning
 from restsync.pagination.placement import Placement
+from restsync.pagination.repeats import RepeatRule
+from restsync.pagination.shifts import ShiftRule
+from restsync.pagination.undercount import UndercountRule
 
 # Body keys read as the item total when no total_path is configured (DRF, Zendesk, Jira, ...).
 BODY_TOTAL_KEYS = ("total", "total_count", "count")
 
 
-class NumericPaginator(Paginator):
+class NumericPaginator(BurstPlanning, RepeatRule, ShiftRule, UndercountRule, Paginator):
     """A position (page number or offset) placed in every request; subclasses say how it steps."""
 
     def __init__(
@@ -74,46 +77,6 @@ class NumericPaginator(Paginator):
     def update_request(self, req: RequestSpec) -> None:
         self._pending.clear()  # requests handed out but never fed back were abandoned by the caller
         self._place(req, self._position)
-
-    def remaining_requests(self, req: RequestSpec) -> list[RequestSpec] | None:
-        if not self.has_next or self._pending:
-            return None
-        positions = self._addressable_positions()
-        if not positions:
-            return None
-        requests = []
-        for position in positions:
-            request = req.copy()
-            self._place(request, position)
-            requests.append(request)
-        self._pending = deque(positions)
-        return requests
-
-    def speculative_requests(self, req: RequestSpec, count: int) -> list[RequestSpec]:
-        if count <= 0 or not self._may_speculate():
-            return []
-        step = self._speculative_step()
-        start = self._pending[-1] + step if self._pending else self._position
-        positions = [start + step * n for n in range(count)]
-        self._pending.extend(positions)
-        requests = []
-        for position in positions:
-            request = req.copy()
-            self._place(request, position)
-            requests.append(request)
-        return requests
-
-    def _may_speculate(self) -> bool:
-        """No total to plan by, and every page so far was full (page one, whose size proves nothing
-        without a configured size, counts as full when it held items)."""
-        if not self.has_next or self.probing or self._total is not None or self._total_pages is not None:
-            return False
-        if self._repeated is not None or self._first_page_size is None:
-            return False
-        return self._last_page_full or (self._just_started and self._first_page_size > 0)
-
-    def _speculative_step(self) -> int:
-        return 1
 
     def _read_signals(self, response: ApiResponse, items: list) -> Signals:
         signals = super()._read_signals(response, items)
@@ -163,97 +126,6 @@ class NumericPaginator(Paginator):
             return True
         return not first and bool(self._first_page_size) and len(items) < self._first_page_size
 
-    # -- a page that repeats the one before it -------------------------------------------------
-
-    def _repeat(self, fed: int, items: list) -> bool:
-        """The same items as the page before. Exactly the same after a normal advance: the API
-        repeats its last page past the end (confirmed by one more page). On the first advance
-        after a full page: the API ignores the parameter. Only partly the same: a loop."""
-        previous_fed, previous_items, _ = self._previous
-        name = self._placement.name
-        if items != previous_items:
-            self._flag_loop(f"{name}={fed} returned the same items as {name}={previous_fed} in part "
-                            "(items may be missing)", page_repeats=True)
-            return False
-        if previous_fed == self._start:
-            if self._first_page_full() and not self.shift_notes:
-                raise ConfigError(
-                    f"{name}={fed} returned exactly the items of {name}={previous_fed}: the API seems to "
-                    f"ignore {self._placement.describe()}; set it to the parameter this API reads for "
-                    "the next page (or pagination_type: none if it has one page)",
-                    self._param_key,
-                )
-            self.discard_page = True
-            self.end_reason = f"{name}={fed} repeated {name}={previous_fed} (a short page): the end of the data"
-            return False
-        # A repeat may also be a glitch in the middle: the page after it says which.
-        self.discard_page = True
-        self._repeated = (previous_fed, fed, items)
-        self._position = self._next_position(fed, items)
-        return True
-
-    def _confirm_end(self, fed: int, items: list) -> bool:
-        previous_fed, repeat_fed, repeated_items = self._repeated
-        self._repeated = None
-        name = self._placement.name
-        if not items or items == repeated_items:
-            self.discard_page = True
-            again = f" and {name}={fed}" if items else f", {name}={fed} was empty"
-            self.end_reason = f"{name}={repeat_fed}{again} repeated {name}={previous_fed}: the end of the data"
-            return False
-        self._flag_loop(f"{name}={repeat_fed} repeated {name}={previous_fed} but {name}={fed} had other items: "
-                        f"the items of {name}={repeat_fed} may be missing")
-        return False
-
-    def _first_page_full(self) -> bool:
-        """Page one was full, or its size says nothing (no page size configured)."""
-        return self._size_value is None or (self._first_page_size or 0) >= self._size_value
-
-    # -- a collection that changes while it is walked -------------------------------------------
-
-    def _shifted(self, fed: int, items: list, planned: bool) -> bool:
-        """The total changed since the previous page. Pages planned on the old total may no longer
-        line up, so the rest is walked one page at a time. Items gone at a lower position pulled later
-        ones back over the edge of the previous page: step back by as many and fetch again (the
-        walker drops what it already yielded). Items added push later ones on: nothing is skipped,
-        and what the previous page held again is dropped by the walker. True when this page is
-        to be fetched again."""
-        old, new = self.total_change
-        self.shift_notes.append(f"total changed from {old} to {new} at {self._placement.name}={fed}")
-        if planned or self._pending:
-            self._pending.clear()
-            self.burst_broken = True
-        if new >= old:
-            return False
-        self.discard_page = self._refetch = True
-        self._items_seen -= len(items)
-        self._position = self._back_up(fed, old - new)
-        return True
-
-    # -- a total that under-counts --------------------------------------------------------------
-
-    def _is_full(self, items: list, first: bool) -> bool:
-        if self._size_value is not None and len(items) >= self._size_value:
-            return True
-        # Servers cap sizes; the first page shows the size they really serve, if more pages follow.
-        return not first and bool(self._first_page_size) and len(items) >= self._first_page_size
-
-    def _total_reached(self) -> bool:
-        if not self._claimed_end():
-            return False
-        if self._last_page_full or (self._total is not None and self._items_seen > self._total):
-            # The API's own count says this is the end, its pages say otherwise: look further.
-            if self._total_pages is not None:
-                self.undercount = (self._total_pages, "pages")
-            else:
-                self.undercount = (self._total or 0, "items")
-            self.probing = True
-            return False
-        return True
-
-    def _claimed_end(self) -> bool:
-        return super()._total_reached()
-
     def update_state(self, response: ApiResponse, items: list) -> None:
         self._refetch = False
         super().update_state(response, items)
@@ -301,6 +173,7 @@ class NumericPaginator(Paginator):
         raise NotImplementedError
 
     def _addressable_positions(self) -> list[int]:
+        """Every later position, when a total makes them known up front; empty otherwise."""
         raise NotImplementedError
 
 

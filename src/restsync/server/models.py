@@ -29,6 +29,14 @@ class Envelope(BaseModel, Generic[T]):
     data: T
 
 
+class ErrorOut(BaseModel):
+    """Every error's body: RAGFlow's envelope with the HTTP status as `code`."""
+
+    code: int = Field(description="the HTTP status")
+    message: str = Field(description="one line naming the field or the request at fault")
+    data: None = None
+
+
 # -- auth and tokens -------------------------------------------------------------------------------
 
 

@@ -8,16 +8,16 @@ from __future__ import annotations
 
 import html
 import re
-from datetime import datetime, timezone
 from typing import Any, Sequence
 
 from restsync.errors import ConfigError
+from restsync.integrations.backend import UnknownKnowledgeBaseError, document_record, hit_record, split_document_id
 from restsync.integrations.conditions import ConditionPlan, plan_conditions
 from restsync.kb.filters import Filter
 from restsync.kb.terms import query_terms, term_matches
 from restsync.service.datasets import DatasetStore
 from restsync.service.errors import InvalidRequestError, NotFoundError
-from restsync.timestamps import format_utc
+from restsync.sync.status import last_sync_summary
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 # `total` counts the hits among the best this many (or the requested page, if deeper), capped by top_k.
@@ -104,8 +104,8 @@ class DatasetSearch:
                 "document_keyword": hit.title, "dataset_id": dataset_id,
                 "highlight": highlight(hit.text, question) if body.get("highlight") else None,
                 "similarity": hit.score,
-                "term_similarity": getattr(hit, "keyword_score", None),
-                "vector_similarity": getattr(hit, "vector_score", None),
+                "term_similarity": hit.keyword_score,
+                "vector_similarity": hit.vector_score,
                 "title": hit.title, "link": hit.link, "metadata": dict(hit.metadata or {}),
                 "connector_id": hit.source,
             })
@@ -124,21 +124,16 @@ class ServiceBackend:
         result = []
         for row in self._datasets.list(limit=10_000, desc=False)[0]:
             kb = self._datasets.open(row)
-            finished = [run for run in kb.list_runs(limit=20) if run.finished_at is not None]
-            last = finished[0] if finished else None
             result.append({
                 "id": row.id, "name": row.name, "description": row.description,
                 "sources": [connector.name for connector in self._datasets.connectors_of(row.id)],
                 "documents": kb.count_documents(), "chunks": kb.count_chunks(),
-                "last_sync": _iso(last.finished_at) if last else None,
-                "last_sync_status": last.status if last else None,
+                **last_sync_summary(kb),
             })
         return result
 
     def search(self, query: str, *, kb_ids: list[str] | None = None, filters: list[str] | None = None,
                k: int = 5, vector_weight: float | None = None) -> list[dict]:
-        from restsync.integrations.backend import UnknownKnowledgeBaseError
-
         if kb_ids is not None and not kb_ids:
             return []
         try:
@@ -147,15 +142,9 @@ class ServiceBackend:
         except NotFoundError:
             missing = next(i for i in kb_ids or () if not self._exists(i))
             raise UnknownKnowledgeBaseError(missing) from None
-        return [{
-            "chunk_id": hit.chunk_id, "document_id": hit.document_id, "kb_id": dataset_id, "source": hit.source,
-            "title": hit.title, "link": hit.link, "text": hit.text, "metadata": dict(hit.metadata or {}),
-            "score": min(max(float(hit.score), 0.0), 1.0),
-        } for dataset_id, hit in hits]
+        return [hit_record(hit, dataset_id) for dataset_id, hit in hits]
 
     def get_document(self, document_id: str, kb_id: str | None = None) -> dict | None:
-        from restsync.integrations.backend import UnknownKnowledgeBaseError
-
         if kb_id is not None and not self._exists(kb_id):
             raise UnknownKnowledgeBaseError(kb_id)
         rows = [self._datasets.get(kb_id)] if kb_id else self._datasets.list(limit=10_000, desc=False)[0]
@@ -164,9 +153,7 @@ class ServiceBackend:
             source, doc_id = split_document_id(document_id, kb.id)
             document = kb.get_document(doc_id, source)
             if document is not None:
-                return {"id": document.doc_id, "kb_id": row.id, "source": document.source, "title": document.title,
-                        "link": document.link, "text": document.text, "metadata": dict(document.metadata or {}),
-                        "updated_at": document.updated_at}
+                return document_record(document, row.id)
         return None
 
     def _exists(self, dataset_id: str) -> bool:
@@ -175,18 +162,3 @@ class ServiceBackend:
         except NotFoundError:
             return False
         return True
-
-
-def split_document_id(document_id: str, kb_id: str) -> tuple[str | None, str]:
-    """A document id, or a chunk id (`<kb id>:<source>:<document id>#<n>`) naming one exactly."""
-    prefix = f"{kb_id}:"
-    if document_id.startswith(prefix):
-        source, _, doc_part = document_id[len(prefix):].partition(":")
-        if doc_part:
-            doc_id, hash_sign, ordinal = doc_part.rpartition("#")
-            return source, (doc_id if hash_sign and ordinal.isdigit() else doc_part)
-    return None, document_id
-
-
-def _iso(seconds: float | None) -> str | None:
-    return None if seconds is None else format_utc(datetime.fromtimestamp(seconds, tz=timezone.utc))

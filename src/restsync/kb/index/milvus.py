@@ -17,6 +17,7 @@ Needs the `scale` extra (`pymilvus`; `milvus-lite` for file URIs), imported only
 from __future__ import annotations
 
 import re
+import uuid
 from typing import Any, Sequence
 
 import numpy as np
@@ -33,9 +34,10 @@ _KEYWORD_OVERFETCH = 4  # BM25 scores gathered per candidate: vector candidates 
 _MAX_LIMIT = 16_384  # Milvus's topk ceiling
 _TEXT_BYTES = 65_535
 _SHORT_BYTES = 4_096
-# Words as FTS5's unicode61 tokenizer splits them, lowercased; query terms arrive without
+# Words as FTS5's unicode61 tokenizer splits them, lowercased and Porter-stemmed as FTS5's `porter`
+# tokenizer stems them (else "returned" would not find "return"); query terms arrive without
 # stopwords (`kb.terms`), as they reach FTS5.
-ANALYZER = {"tokenizer": "standard", "filter": ["lowercase"]}
+ANALYZER = {"tokenizer": "standard", "filter": ["lowercase", {"type": "stemmer", "language": "english"}]}
 _PAYLOAD = ["source", "doc_id", "ordinal", "title", "link", "metadata", "text"]
 
 
@@ -58,7 +60,9 @@ class MilvusIndex:
         self.uri = uri
         self.collection = collection_name(kb_id)
         try:
-            self._client = client or MilvusClient(uri=uri, token=token or "")
+            # An alias of its own: pymilvus shares one connection between clients of the same URI,
+            # and closing any of them (a deleted knowledge base) would cut off all the others.
+            self._client = client or MilvusClient(uri=uri, token=token or "", alias=f"restsync-{uuid.uuid4().hex}")
         except Exception as error:  # pymilvus raises its own tree; say which index failed
             raise KnowledgeBaseError(f"cannot reach the Milvus index at {uri}: {error}") from error
         self._dimension: int | None = None

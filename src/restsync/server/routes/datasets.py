@@ -9,13 +9,13 @@ from fastapi import APIRouter, Depends, Query
 from restsync.server.models import (
     ChunkList, DatasetCreate, DatasetDelete, DatasetOut, DatasetUpdate, DocumentList, DocumentOut, Envelope,
 )
-from restsync.server.routes.common import Paging, authed_service, ok
+from restsync.server.routes.common import AUTHED, Paging, authed_service, errors, ok
 from restsync.service import Service
 
-router = APIRouter(prefix="/api/v1/datasets", tags=["datasets"])
+router = APIRouter(prefix="/api/v1/datasets", tags=["datasets"], responses=AUTHED)
 
 
-@router.post("", response_model=Envelope[DatasetOut])
+@router.post("", response_model=Envelope[DatasetOut], responses=errors(400, 409, 422))
 def create_dataset(body: DatasetCreate, service: Service = Depends(authed_service)) -> dict:
     parser = body.parser_config
     return ok(service.create_dataset(
@@ -26,7 +26,7 @@ def create_dataset(body: DatasetCreate, service: Service = Depends(authed_servic
     ))
 
 
-@router.get("", response_model=Envelope[list[DatasetOut]])
+@router.get("", response_model=Envelope[list[DatasetOut]], responses=errors(400, 422))
 def list_datasets(paging: Paging = Depends(), orderby: Literal["create_time", "update_time", "name"] = "create_time",
                   desc: bool = True, name: str | None = Query(None, max_length=128),
                   id: str | None = Query(None, max_length=64),  # noqa: A002 - RAGFlow's parameter name
@@ -36,24 +36,24 @@ def list_datasets(paging: Paging = Depends(), orderby: Literal["create_time", "u
     return ok([service.dataset_view(row) for row in rows])
 
 
-@router.get("/{dataset_id}", response_model=Envelope[DatasetOut])
+@router.get("/{dataset_id}", response_model=Envelope[DatasetOut], responses=errors(404))
 def get_dataset(dataset_id: str, service: Service = Depends(authed_service)) -> dict:
     return ok(service.dataset_view(service.datasets.get(dataset_id)))
 
 
-@router.put("/{dataset_id}", response_model=Envelope[DatasetOut])
+@router.put("/{dataset_id}", response_model=Envelope[DatasetOut], responses=errors(400, 404, 409, 422))
 def update_dataset(dataset_id: str, body: DatasetUpdate, service: Service = Depends(authed_service)) -> dict:
     """Rename, change settings, or link connectors (`connectors: [{"id": ...}]`, which starts their first sync)."""
     changes = body.model_dump(exclude_unset=True)
     return ok(service.update_dataset(dataset_id, changes))
 
 
-@router.delete("", response_model=Envelope[dict])
+@router.delete("", response_model=Envelope[dict], responses=errors(404, 409, 422))
 def delete_datasets(body: DatasetDelete, service: Service = Depends(authed_service)) -> dict:
     return ok({"deleted": service.delete_datasets(body.ids)})
 
 
-@router.get("/{dataset_id}/documents", response_model=Envelope[DocumentList])
+@router.get("/{dataset_id}/documents", response_model=Envelope[DocumentList], responses=errors(404, 422))
 def list_documents(dataset_id: str, paging: Paging = Depends(), keywords: str | None = Query(None, max_length=500),
                    id: str | None = Query(None, max_length=500),  # noqa: A002 - RAGFlow's parameter name
                    connector_id: str | None = Query(None, max_length=64),
@@ -62,13 +62,14 @@ def list_documents(dataset_id: str, paging: Paging = Depends(), keywords: str | 
                                 document_id=id, connector_id=connector_id))
 
 
-@router.get("/{dataset_id}/documents/{document_id}", response_model=Envelope[DocumentOut])
+@router.get("/{dataset_id}/documents/{document_id}", response_model=Envelope[DocumentOut], responses=errors(404))
 def get_document(dataset_id: str, document_id: str, service: Service = Depends(authed_service)) -> dict:
     view, stored = service.document(dataset_id, document_id)
     return ok({**view, "content": stored.text})
 
 
-@router.get("/{dataset_id}/documents/{document_id}/chunks", response_model=Envelope[ChunkList])
+@router.get("/{dataset_id}/documents/{document_id}/chunks", response_model=Envelope[ChunkList],
+            responses=errors(404, 422))
 def list_chunks(dataset_id: str, document_id: str, paging: Paging = Depends(),
                 service: Service = Depends(authed_service)) -> dict:
     view, stored = service.document(dataset_id, document_id)
