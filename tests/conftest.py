@@ -1,11 +1,12 @@
 """Shared fixtures: a fake clock (no test ever sleeps), loopback API servers stopped after each
-test, and the distributed backends (a PostgreSQL cluster per session, Milvus Lite files)."""
+test, and the distributed backends (a PostgreSQL cluster per session, Milvus Lite files, and
+`open_kb`, a knowledge base on each backend)."""
 
 from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Callable, Iterator, TypeVar
+from typing import Any, Callable, Iterator, TypeVar
 
 import pytest
 
@@ -67,3 +68,21 @@ def postgres_url(postgres_cluster, request) -> str:
 
     name = re.sub(r"[^a-z0-9_]", "_", request.node.name.lower())[:40] + "_" + uuid.uuid4().hex[:6]
     return postgres_cluster.create_database(name)
+
+
+@pytest.fixture(params=["embedded", "milvus", "postgres"])
+def open_kb(request: pytest.FixtureRequest) -> Callable[..., Any]:
+    """`open_kb(path, **options)` opens a knowledge base on each backend of the test: its own
+    directory and index (embedded), its directory searched through Milvus Lite (milvus), or
+    stored in PostgreSQL (named after the path's last part) and searched through Milvus Lite
+    (postgres: the distributed setup)."""
+    from restsync.kb import KnowledgeBase
+
+    index_url = request.getfixturevalue("milvus_url") if request.param != "embedded" else None
+    store_url = request.getfixturevalue("postgres_url") if request.param == "postgres" else None
+
+    def open_on_this_backend(path: str | Path, **options: Any) -> KnowledgeBase:
+        location = Path(path).name if store_url else path
+        return KnowledgeBase.open(location, index_url=index_url, store_url=store_url, **options)
+
+    return open_on_this_backend

@@ -73,8 +73,8 @@ def arm(point: str, after: int) -> None:
             return embed(self, batch)
 
         HashingEmbedder.embed = embed_then_die  # type: ignore[method-assign]
-    elif point == "commit":
-        kill_on_call(SqliteStore, "_release_rows_after_commit", after, before=True)
+    elif point == "commit":  # the last step of a write, before its commit: its rows were inserted
+        kill_on_call(SqliteStore, "_insert_all", after)
     elif point == "checkpoint":
         kill_on_call(SqliteStore, "set_state", after)
     elif point in ("prune", "pruned"):
@@ -90,7 +90,7 @@ def arm(point: str, after: int) -> None:
 
         SqliteStore.delete_unseen = delete_unseen  # type: ignore[method-assign]
         if point == "prune":
-            kill_on_call(SqliteStore, "_release_rows_after_commit", 1, before=True, when=lambda: pruning[0])
+            kill_on_call(SqliteStore, "_delete_documents", 1, when=lambda: pruning[0])
     else:
         raise SystemExit(f"unknown point {point!r}")
 

@@ -28,12 +28,13 @@ def shared_documents() -> list[Document]:
             for n in range(12)]
 
 
-def open_kb(path: Path) -> KnowledgeBase:
+def open_dir(path: Path) -> KnowledgeBase:
     return KnowledgeBase.open(path, embedder=HashingEmbedder(64), settings=SETTINGS, clock=FakeClock())
 
 
-def test_a_handle_opened_empty_reuses_vectors_another_handle_wrote(tmp_path):
-    first, second = open_kb(tmp_path / "kb"), open_kb(tmp_path / "kb")
+def test_a_handle_opened_empty_reuses_vectors_another_handle_wrote(tmp_path, open_kb):
+    # On each backend (`open_kb`), PostgreSQL included.
+    first, second = (open_kb(tmp_path / "kb", embedder=HashingEmbedder(64), settings=SETTINGS, clock=FakeClock()) for _ in range(2))
     try:
         first.upsert_documents("a", shared_documents(), run_id=first.start_run("a", "full"))
         counts = second.upsert_documents("b", shared_documents(), run_id=second.start_run("b", "full"))
@@ -51,7 +52,7 @@ def test_two_threads_sync_two_sources_into_a_new_knowledge_base(tmp_path):
 
     def sync(source: str) -> None:
         try:
-            kb = open_kb(tmp_path / "kb")
+            kb = open_dir(tmp_path / "kb")
             try:
                 barrier.wait(timeout=30)  # both handles open on the empty knowledge base before any write
                 for start in range(0, 12, 3):
@@ -67,7 +68,7 @@ def test_two_threads_sync_two_sources_into_a_new_knowledge_base(tmp_path):
     for thread in threads:
         thread.join(timeout=60)
     assert errors == []
-    with open_kb(tmp_path / "kb") as kb:
+    with open_dir(tmp_path / "kb") as kb:
         assert (kb.count_documents("a"), kb.count_documents("b")) == (12, 12)
         assert kb.vector_health().ok
         for n in (0, 5, 11):

@@ -1,5 +1,6 @@
 """Knowledge-base storage through the facade: change detection, atomic replacement,
-pruning, namespacing, runs and state.
+pruning, namespacing, runs and state, on each backend (`open_kb`: a directory with its own
+index, a directory searched through Milvus Lite, and PostgreSQL searched through Milvus Lite).
 
 These tests use the deterministic HashingEmbedder: they are about storage, not about
 embedding quality (that is test_kb_quality.py, with the real model).
@@ -29,7 +30,14 @@ def embedder():
 
 
 @pytest.fixture
-def kb(tmp_path, embedder):
+def kb(tmp_path, open_kb, embedder):
+    base = open_kb(tmp_path / "kb", embedder=embedder, settings=KBSettings(chunk_tokens=16, chunk_overlap=4), clock=FakeClock())
+    yield base
+    base.close()
+
+
+@pytest.fixture
+def sqlite_kb(tmp_path, embedder):
     base = KnowledgeBase.open(tmp_path / "kb", embedder=embedder, settings=KBSettings(chunk_tokens=16, chunk_overlap=4), clock=FakeClock())
     yield base
     base.close()
@@ -82,7 +90,8 @@ def test_a_failed_embedding_leaves_the_stored_version_untouched(kb, embedder):
     assert {h.document_id for h in kb.search("otters", vector_weight=0.0)} == {"a"}
 
 
-def test_searches_never_see_half_a_replaced_document(kb):
+def _flip_versions(kb):
+    """Two versions of one document with different chunk counts, and a writer swapping them."""
     versions = {
         "alpha": doc("d", " ".join(f"alpha{n}. common" for n in range(40))),
         "bravo": doc("d", " ".join(f"bravo{n}. common" for n in range(25))),
@@ -93,7 +102,6 @@ def test_searches_never_see_half_a_replaced_document(kb):
     kb.upsert_documents("src", [versions["bravo"]], run_id=run)
     chunk_counts["bravo"] = kb.count_chunks()
     assert chunk_counts["alpha"] != chunk_counts["bravo"]
-
     done = threading.Event()
 
     def flip() -> None:
@@ -103,6 +111,27 @@ def test_searches_never_see_half_a_replaced_document(kb):
 
     writer = threading.Thread(target=flip)
     writer.start()
+    return chunk_counts, done, writer
+
+
+def test_readers_never_see_half_a_replaced_document(kb):
+    chunk_counts, done, writer = _flip_versions(kb)
+    seen = set()
+    while not done.is_set() or not seen:
+        stored = kb.get_document("d", source="src")
+        kinds = {("alpha" if "alpha" in text else "bravo") for text in stored.chunks}
+        assert len(kinds) == 1, "a read mixed two versions of one document"
+        kind = kinds.pop()
+        assert len(stored.chunks) == chunk_counts[kind], "a read saw part of a document"
+        seen.add(kind)
+    writer.join()
+
+
+def test_searches_never_see_half_a_replaced_document(sqlite_kb):
+    # The embedded store is its own index, replaced in the same transaction; Milvus replaces a
+    # document's chunks in two steps (delete, insert), so this holds for the embedded index only.
+    kb = sqlite_kb
+    chunk_counts, done, writer = _flip_versions(kb)
     seen = set()
     while not done.is_set() or not seen:
         hits = kb.search("common", k=100, vector_weight=0.0)
@@ -139,9 +168,9 @@ def test_prune_touches_only_its_own_source(kb):
     assert kb.count_documents("two") == 1 and kb.count_documents() == 1
 
 
-def test_ids_are_namespaced_by_knowledge_base_and_source(tmp_path, embedder):
-    first = KnowledgeBase.open(tmp_path / "one", embedder=embedder)
-    second = KnowledgeBase.open(tmp_path / "two", embedder=embedder)
+def test_ids_are_namespaced_by_knowledge_base_and_source(tmp_path, open_kb, embedder):
+    first = open_kb(tmp_path / "one", embedder=embedder)
+    second = open_kb(tmp_path / "two", embedder=embedder)
     assert first.id != second.id
     for base in (first, second):
         base.upsert_documents("src", [doc("same", "shared platypus text")], run_id=base.start_run("src", "full"))
@@ -167,9 +196,9 @@ def test_hits_carry_everything_a_citation_needs(kb):
     assert kb.search("lighthouse", threshold=1.01) == []
 
 
-def test_sources_runs_and_state_persist_across_reopen(tmp_path, embedder):
+def test_sources_runs_and_state_persist_across_reopen(tmp_path, open_kb, embedder):
     clock = FakeClock()
-    base = KnowledgeBase.open(tmp_path / "kb", embedder=embedder, settings=KBSettings(chunk_tokens=64, vector_weight=0.3), clock=clock)
+    base = open_kb(tmp_path / "kb", embedder=embedder, settings=KBSettings(chunk_tokens=64, vector_weight=0.3), clock=clock)
     base.add_source("api", {"url": "https://api.test/items"})
     base.add_source("api", {"url": "https://api.test/v2/items"})
     run = base.start_run("api", "incremental")
@@ -179,7 +208,7 @@ def test_sources_runs_and_state_persist_across_reopen(tmp_path, embedder):
     kb_id = base.id
     base.close()
 
-    reopened = KnowledgeBase.open(tmp_path / "kb", embedder=embedder)
+    reopened = open_kb(tmp_path / "kb", embedder=embedder)
     assert reopened.id == kb_id
     assert (reopened.settings.chunk_tokens, reopened.settings.vector_weight) == (64, 0.3)
     assert reopened.get_source("api") == {"url": "https://api.test/v2/items"}
@@ -192,15 +221,16 @@ def test_sources_runs_and_state_persist_across_reopen(tmp_path, embedder):
     reopened.close()
 
 
-def test_changing_the_embedder_of_a_filled_knowledge_base_is_refused(tmp_path, embedder):
-    base = KnowledgeBase.open(tmp_path / "kb", embedder=embedder)
+def test_changing_the_embedder_of_a_filled_knowledge_base_is_refused(tmp_path, open_kb, embedder):
+    base = open_kb(tmp_path / "kb", embedder=embedder)
     base.upsert_documents("src", [doc("a", "text")], run_id=base.start_run("src", "full"))
     base.close()
     with pytest.raises(ConfigError, match="embedder"):
-        KnowledgeBase.open(tmp_path / "kb", embedder=HashingEmbedder(48))
+        open_kb(tmp_path / "kb", embedder=HashingEmbedder(48))
 
 
-def test_replaced_vectors_are_released(kb):
+def test_replaced_vectors_are_released(sqlite_kb):
+    kb = sqlite_kb
     run = kb.start_run("src", "full")
     for version in range(3):
         kb.upsert_documents("src", [doc("a", f"version {version} text " * 6)], run_id=run)

@@ -1,6 +1,7 @@
-"""The service on both backends: SQLite state + each knowledge base's own index, and PostgreSQL
-state + Milvus Lite. The same source synced into each gives the same documents, the same
-top-3 search results, and deleting the dataset removes its collection from the index."""
+"""The service on both backends: SQLite state + each knowledge base in its own directory, and
+PostgreSQL state (knowledge bases in it too) + Milvus Lite. The same source synced into each
+gives the same documents, the same top-3 search results, and deleting the dataset removes its
+collection from the index and its schema from PostgreSQL."""
 
 from __future__ import annotations
 
@@ -52,8 +53,19 @@ def test_both_backends_hold_the_same_documents_and_rank_the_same(tmp_path, serve
                 # These articles repeat the same phrases, so many tie on BM25; FTS5 (porter stemmer)
                 # and Milvus (standard tokenizer) also count terms differently: the best documents agree.
                 assert _best(ours) & _best(theirs), (query, weight, ours[:1], theirs[:1])
-        collection = scaled.datasets.open(scaled_id)._index.collection
+        scaled_kb = scaled.datasets.open(scaled_id)
+        collection, schema = scaled_kb._index.collection, scaled_kb._store.schema_name
+        assert not (tmp_path / "b" / "datasets").exists()  # the knowledge base lives in PostgreSQL
+        from sqlalchemy import create_engine, text
+
+        engine = create_engine(postgres_url)
+        schemas = text("SELECT count(*) FROM information_schema.schemata WHERE schema_name = :s")
+        with engine.connect() as connection:
+            assert connection.scalar(schemas, {"s": schema}) == 1
         scaled.delete_datasets([scaled_id])
+        with engine.connect() as connection:
+            assert connection.scalar(schemas, {"s": schema}) == 0
+        engine.dispose()
         from pymilvus import MilvusClient
 
         from restsync.kb.index import milvus_uri

@@ -1,7 +1,12 @@
 """Three `restsync worker` processes on one PostgreSQL, twenty sources on loopback APIs, one
 worker killed with -9 in the middle of a sync: every source ends complete with every document
 once, no source ever ran two syncs at a time, and the killed worker's run was finished by
-another worker, resumed from its checkpoint."""
+another worker, resumed from its checkpoint.
+
+The index is Milvus, so the knowledge bases themselves (documents, chunks, runs, checkpoints)
+live in PostgreSQL, and nothing of them in the data directory. Milvus Lite is one process per
+file, so each process here has its own index file where a cluster would share one Milvus; the
+assertions read the shared store."""
 
 from __future__ import annotations
 
@@ -29,9 +34,9 @@ ITEMS = 30  # three pages of ten
 WAIT_LIMIT_S = 90  # real time: bounds a broken test; a passing one takes seconds
 
 
-def _worker(data_dir: Path, database_url: str, name: str, log: Path) -> subprocess.Popen:
+def _worker(data_dir: Path, database_url: str, index_url: str, name: str, log: Path) -> subprocess.Popen:
     command = [str(Path(sys.executable).parent / "restsync"), "worker", "--data-dir", str(data_dir),
-               "--database-url", database_url, "--name", name, "--concurrency", "2", "--stall-after", "3",
+               "--database-url", database_url, "--index-url", index_url, "--name", name, "--concurrency", "2", "--stall-after", "3",
                "--heartbeat", "0.5", "--allow-private"]
     env = {key: value for key, value in os.environ.items() if key != "RESTSYNC_SECRET_KEY"}
     return subprocess.Popen(command, stdout=log.open("wb"), stderr=subprocess.STDOUT, env=env)
@@ -46,12 +51,18 @@ def _until(condition, what: str) -> None:
         pause.wait(0.1)
 
 
+def _milvus_lite(tmp_path: Path, process: str) -> str:
+    pytest.importorskip("milvus_lite", reason="Milvus Lite is not installed (the scale extra)")
+    return f"milvus+lite://{tmp_path}/{process}-index.db"
+
+
 def test_workers_share_the_syncs_and_take_over_a_killed_workers_job(postgres_url, tmp_path, serve):
+    from restsync.kb.store.postgres import PostgresStore
     from restsync.scale.worker import queue_service
 
     data_dir = tmp_path / "data"
-    settings = ServiceSettings(data_dir=data_dir, database_url=postgres_url, allow_private=True, scheduler=False,
-                               env={"RESTSYNC_SECRET_KEY": ""})
+    settings = ServiceSettings(data_dir=data_dir, database_url=postgres_url, index_url=_milvus_lite(tmp_path, "server"),
+                               allow_private=True, scheduler=False, env={"RESTSYNC_SECRET_KEY": ""})
     service, _ = queue_service(settings)  # this process plays the server: it only defers jobs
     workers: dict[str, subprocess.Popen] = {}
     try:
@@ -64,7 +75,7 @@ def test_workers_share_the_syncs_and_take_over_a_killed_workers_job(postgres_url
             connector = service.create_connector({"name": f"source-{number}", "config": config})
             pairs.append((dataset["id"], connector["id"]))
         for name in ("w1", "w2", "w3"):
-            workers[name] = _worker(data_dir, postgres_url, name, tmp_path / f"{name}.log")
+            workers[name] = _worker(data_dir, postgres_url, _milvus_lite(tmp_path, name), name, tmp_path / f"{name}.log")
         for dataset_id, connector_id in pairs:
             service.link_connector(connector_id, dataset_id)  # defers its first sync
 
@@ -90,6 +101,7 @@ def test_workers_share_the_syncs_and_take_over_a_killed_workers_job(postgres_url
             spans = sorted((run.started_at, run.finished_at) for run in mine)
             assert all(earlier[1] <= later[0] for earlier, later in zip(spans, spans[1:]))  # never two at once
             kb = service.datasets.open(dataset_id)
+            assert isinstance(kb._store, PostgresStore)
             documents, total = kb.list_documents(limit=1000)
             assert total == ITEMS and len({doc.doc_id for doc in documents}) == ITEMS
         taken_over = next(run for run in runs if run.id == held_run)
@@ -97,6 +109,8 @@ def test_workers_share_the_syncs_and_take_over_a_killed_workers_job(postgres_url
         assert taken_over.counts.get("resumed") is True  # continued from the checkpoint, not from page 1
         page_one = [r for r in apis[0].requests if (r.param("page") or "1") == "1"]
         assert len(page_one) == 1
+        # Nothing of a knowledge base in the data directory: only the credentials key.
+        assert sorted(path.name for path in data_dir.rglob("*")) == ["secret.key"]
     finally:
         for process in workers.values():
             if process.poll() is None:

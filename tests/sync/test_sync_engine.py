@@ -1,7 +1,8 @@
 """The sync engine through its Python API, against a loopback API with a mutable dataset.
 
 Documents are embedded with the deterministic hashing embedder: these tests are about what gets
-synced, counted, deleted and resumed, not about embedding quality.
+synced, counted, deleted and resumed, not about embedding quality. Each runs on every backend
+(`open_kb`): the embedded directory, Milvus Lite as its index, and PostgreSQL + Milvus Lite.
 """
 
 from __future__ import annotations

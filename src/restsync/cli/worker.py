@@ -2,8 +2,10 @@
 
     restsync worker --data-dir DIR --database-url postgresql+psycopg://... [--concurrency 2]
 
-Every worker and the server share the state database (PostgreSQL) and the data directory (the
-knowledge bases and the credentials key); see docs/scaling.md.
+Every worker and the server share the state database (PostgreSQL) and the credentials key
+(RESTSYNC_SECRET_KEY, or the data directory's key file). With a Milvus index the knowledge bases
+live in PostgreSQL too; with the embedded index they are directories in the shared data
+directory. See docs/scaling.md.
 """
 
 from __future__ import annotations
@@ -23,10 +25,11 @@ def register(subparsers: Any) -> None:
     worker = subparsers.add_parser(
         "worker", help="take sync jobs from the cluster's queue (scale extra)",
         description="Run scheduled and manual syncs deferred by `restsync serve` to the queue on the state "
-                    "database (PostgreSQL). Start as many as needed, on any machine sharing the data directory. "
+                    "database (PostgreSQL). Start as many as needed, on any machine (with a Milvus index the knowledge bases "
+                    "live in PostgreSQL; otherwise the machines share the data directory). "
                     "A worker killed mid-sync has its job taken over by another, which resumes from the checkpoint.")
     worker.add_argument("--data-dir", default="restsync-data", metavar="DIR",
-                        help="the server's data directory (knowledge bases, credentials key)")
+                        help="the server's data directory (credentials key; knowledge bases unless they live in PostgreSQL)")
     worker.add_argument("--database-url", default=None, metavar="URL",
                         help=f"the state database, PostgreSQL (or env {DATABASE_URL_ENV})")
     worker.add_argument("--index-url", default=None, metavar="URL",

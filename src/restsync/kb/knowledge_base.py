@@ -19,43 +19,16 @@ from restsync.kb.embedding import Embedder, build_embedder, token_spans_of
 from restsync.kb.filters import Filter, as_text, parse_filter
 from restsync.kb.fingerprint import document_hash, text_hash
 from restsync.kb.index import Index, StoreIndex, open_index
+from restsync.kb.location import open_database_store
 from restsync.kb.retrieval import fuse
 from restsync.kb.settings import KBSettings
 from restsync.kb.store import ChunkRecord, DocumentRecord, SearchRequest, SqliteStore, Store, VectorHealth
 from restsync.kb.types import DocumentInfo, Hit, PruneResult, RunInfo, SourceInfo, StoredDocument, UpsertCounts
+from restsync.kb.upsert_plan import UpsertPlan
 
 _MIN_CANDIDATES = 20
 MAX_K = 10_000  # hits per search: beyond this a search is an export, and sizes overflow
 _log = logging.getLogger("restsync.kb")
-
-
-class UpsertPlan:
-    """A batch chunked and checked against the store, waiting for the vectors of `texts_to_embed`."""
-
-    def __init__(self, records: list[DocumentRecord], unchanged: list[str], texts: dict[str, str],
-                 vectors: dict[str, np.ndarray], *, new: int):
-        self.records = records
-        self.unchanged = unchanged
-        self._vectors = vectors
-        self._to_embed = [embed_hash for embed_hash in texts if embed_hash not in vectors]
-        self.texts_to_embed = [texts[embed_hash] for embed_hash in self._to_embed]
-        self.counts = UpsertCounts(new=new, updated=len(records) - new, unchanged=len(unchanged),
-                                   chunks_embedded=len(self._to_embed))
-
-    def missing_vectors(self) -> bool:
-        return any(embed_hash not in self._vectors for embed_hash in self._to_embed)
-
-    def fill(self, matrix: np.ndarray) -> None:
-        """The vectors of `texts_to_embed`, in that order."""
-        if len(matrix) != len(self._to_embed):
-            raise ValueError(f"expected {len(self._to_embed)} vectors, got {len(matrix)}")
-        self._vectors.update(zip(self._to_embed, matrix))
-
-    def vectored_records(self) -> list[DocumentRecord]:
-        for record in self.records:
-            for chunk in record.chunks:
-                chunk.vector = self._vectors[chunk.embed_hash]
-        return self.records
 
 
 class KnowledgeBase:
@@ -82,19 +55,25 @@ class KnowledgeBase:
         allow_private: bool = False,
         read_only: bool = False,
         index_url: str | None = None,
+        store_url: str | None = None,
     ) -> KnowledgeBase:
         """Open the knowledge base in directory `path`, creating it on first open. Settings
         persist with it; passing new ones updates them (the embedder only while it is empty).
         `read_only`: open an existing one without ever writing (search, status), which also
         works on a read-only directory or mount. `index_url`: where searches go (see
-        `restsync.kb.index`; default the embedded store itself)."""
-        directory = Path(path)
-        if directory.exists() and not directory.is_dir():
-            raise ConfigError(f"{directory} is a file, not a knowledge-base directory", key="path")
-        if read_only:
-            return cls._with_index(cls._open_read_only(directory, embedder, clock, allow_private), index_url)
-        directory.mkdir(parents=True, exist_ok=True)
-        store = SqliteStore(directory)
+        `restsync.kb.index`; default the embedded store itself). `store_url`: a PostgreSQL URL
+        where the knowledge base lives instead of a directory (`path` is then its name there, see
+        `restsync.kb.location`); it needs an external index."""
+        if store_url:
+            store: Store = open_database_store(str(path), store_url, index_url)
+        else:
+            directory = Path(path)
+            if directory.exists() and not directory.is_dir():
+                raise ConfigError(f"{directory} is a file, not a knowledge-base directory", key="path")
+            if read_only:
+                return cls._with_index(cls._open_read_only(directory, embedder, clock, allow_private), index_url)
+            directory.mkdir(parents=True, exist_ok=True)
+            store = SqliteStore(directory)
         try:
             kb = cls._open_store(store, embedder, settings, clock, allow_private)
         except BaseException:
@@ -118,6 +97,25 @@ class KnowledgeBase:
     def drop_index(self) -> None:
         """Remove this knowledge base's data from a shared index (before deleting it)."""
         drop = getattr(self._index, "drop", None)
+        if drop is not None:
+            drop()
+
+    @classmethod
+    def stored_settings(cls, path: str | Path, *, store_url: str | None = None) -> KBSettings:
+        """The settings a knowledge base holds (a new one: created with the defaults), reading
+        only its store: no model loads and no index is opened."""
+        if not store_url:
+            with cls.open(path) as kb:
+                return kb.settings
+        store = open_database_store(str(path), store_url, None, searched=False)
+        try:
+            return cls._open_store(store, None, None, None).settings
+        finally:
+            store.close()
+
+    def drop_store(self) -> None:
+        """Delete a store that lives outside a directory (PostgreSQL) with everything in it."""
+        drop = getattr(self._store, "drop", None)
         if drop is not None:
             drop()
 

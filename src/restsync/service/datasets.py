@@ -36,9 +36,13 @@ def embedder_name(name: str | None) -> str | None:
 
 
 class DatasetStore:
-    def __init__(self, sessions: sessionmaker, data_dir: Path, clock: Clock, *, index_url: str | None = None):
+    def __init__(self, sessions: sessionmaker, data_dir: Path, clock: Clock, *, index_url: str | None = None,
+                 store_url: str | None = None):
         self._sessions = sessions
         self._index_url = index_url  # where searches go (restsync.kb.index); None: each knowledge base itself
+        # Where knowledge bases live (`store_url_for`): None, each in its directory; else in PostgreSQL,
+        # named by that same relative directory, and nothing of them is in the data directory.
+        self._store_url = store_url
         self._data_dir = data_dir
         self._clock = clock
         self._lock = threading.RLock()
@@ -123,8 +127,11 @@ class DatasetStore:
             if kb is None and self._index_url:
                 kb = self._open_kb(row, None)  # its collection in the shared index goes too
             if kb is not None:
-                kb.drop_index()
-                kb.close()
+                try:
+                    kb.drop_index()
+                    kb.drop_store()
+                finally:
+                    kb.close()
         with self._sessions.begin() as session:
             session.delete(session.get(DatasetRow, dataset_id))
         shutil.rmtree(self.directory(row), ignore_errors=True)
@@ -167,15 +174,13 @@ class DatasetStore:
             return kb
 
     def _open_kb(self, row: DatasetRow, settings: KBSettings | None) -> KnowledgeBase:
-        directory = self.directory(row)
+        location = row.directory if self._store_url else self.directory(row)
         wanted = settings
         if wanted is None:
-            probe = KnowledgeBase.open(directory)  # reads the stored settings, loads no model
-            wanted = probe.settings
-            probe.close()
+            wanted = KnowledgeBase.stored_settings(location, store_url=self._store_url)
         embedder = self._embedder(wanted.embedder, wanted.embedding_url)
-        return KnowledgeBase.open(directory, settings=wanted, embedder=embedder, clock=self._clock,
-                                  index_url=self._index_url)
+        return KnowledgeBase.open(location, settings=wanted, embedder=embedder, clock=self._clock,
+                                  index_url=self._index_url, store_url=self._store_url)
 
     def _embedder(self, name: str, url: str | None) -> Any:
         key = (name, url)

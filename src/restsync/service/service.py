@@ -17,6 +17,7 @@ from typing import Any, Mapping
 
 from restsync.clock import Clock, SystemClock
 from restsync.kb import KBSettings
+from restsync.kb.location import store_url_for
 from restsync.service.connectors import ConnectorStore, load_source_config, preview_config, test_config
 from restsync.service.crypto import Sealer, load_or_create_key
 from restsync.service.datasets import DatasetStore, embedder_name
@@ -60,7 +61,8 @@ class Service:
         self.sealer = Sealer(load_or_create_key(data_dir, dict(settings.env) if settings.env is not None else None))
         self.tokens = TokenStore(self._sessions, self.clock)
         self.sessions = SessionStore(self._sessions, self.tokens, self.clock)
-        self.datasets = DatasetStore(self._sessions, data_dir, self.clock, index_url=settings.index_url)
+        self.datasets = DatasetStore(self._sessions, data_dir, self.clock, index_url=settings.index_url,
+                                     store_url=store_url_for(settings.database_url, settings.index_url))
         self.connectors = ConnectorStore(self._sessions, self.sealer, self.clock)
         limit = settings.max_concurrent_syncs or int(self.get_setting("max_concurrent_syncs") or DEFAULT_MAX_CONCURRENT_SYNCS)
         self.runner = runner or ThreadJobRunner(max_workers=limit)

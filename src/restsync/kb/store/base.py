@@ -1,8 +1,9 @@
 """The storage seam: everything the knowledge base persists or searches goes through `Store`.
 
-The embedded default is `SqliteStore` (SQLite + FTS5 + a memory-mapped vector file). A
-distributed engine implements the same protocol; chunking, embedding, change detection,
-fusion and the facade stay untouched.
+The embedded default is `SqliteStore` (SQLite + FTS5 + a memory-mapped vector file);
+`PostgresStore` (`postgres.py`) keeps knowledge bases in PostgreSQL for workers on many
+machines, searched through an external index. Chunking, embedding, change detection, fusion
+and the facade are the same over either.
 """
 
 from __future__ import annotations
