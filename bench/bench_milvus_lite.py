@@ -187,7 +187,8 @@ def main() -> None:
                              consistency_level="Strong")
     inserted, insert_s, generate_s, delete_s = 0, 0.0, 0.0, 0.0
     for size in sizes:
-        if args.time_limit and inserted and insert_s + generate_s + delete_s + (size - inserted) / (inserted / (insert_s + generate_s + delete_s)) > args.time_limit:
+        spent = insert_s + generate_s + delete_s
+        if args.time_limit and inserted and spent + (size - inserted) * spent / inserted > args.time_limit:
             print(f"stopping before {size} rows: the time limit of {args.time_limit:.0f} s would be exceeded")
             break
         if args.index_after_load and inserted:
