@@ -106,9 +106,25 @@ class Rows:
             })
         return rows
 
+    def exact_from(self, client: MilvusClient) -> None:
+        """The exact top 10 of the recall queries over every vector the collection holds."""
+        self.top_scores[:] = -np.inf
+        self.top_ids[:] = -1
+        iterator = client.query_iterator("bench", batch_size=8192, filter="", output_fields=["pk", "dense"])
+        while True:
+            page = iterator.next()
+            if not page:
+                break
+            ids = np.asarray([int(row["pk"][1:]) for row in page])
+            vectors = np.asarray([row["dense"] for row in page], dtype=np.float32)
+            self._merge(ids, self.queries @ vectors.T)
+        iterator.close()
+
     def _track(self, first: int, vectors: np.ndarray) -> None:
-        scores = self.queries @ vectors.T
-        ids = np.broadcast_to(np.arange(first, first + len(vectors)), scores.shape)
+        self._merge(np.arange(first, first + len(vectors)), self.queries @ vectors.T)
+
+    def _merge(self, row_ids: np.ndarray, scores: np.ndarray) -> None:
+        ids = np.broadcast_to(row_ids, scores.shape)
         both_scores = np.concatenate([self.top_scores, scores], axis=1)
         both_ids = np.concatenate([self.top_ids, ids], axis=1)
         best = np.argsort(-both_scores, axis=1)[:, :10]
@@ -171,6 +187,9 @@ def main() -> None:
     parser.add_argument("--index-after-load", action="store_true", help="build the dense index after inserting")
     parser.add_argument("--upsert-deletes", action="store_true", help="delete each batch's doc keys before inserting")
     parser.add_argument("--time-limit", type=float, default=0, help="seconds of inserting after which no larger size is started")
+    parser.add_argument("--exact-from-engine", action="store_true",
+                        help="compute the exact top 10 from every vector read back from the collection (slow; for a "
+                             "continued --dir whose rows were made by another version of this script)")
     parser.add_argument("--dir", type=Path, help="directory for the Milvus Lite file (default a new temporary one)")
     args = parser.parse_args()
     sizes = [args.rows] if args.rows else [int(size) for size in args.sizes.split(",")]
@@ -179,16 +198,26 @@ def main() -> None:
     print(f"pymilvus {version('pymilvus')}, milvus-lite {version('milvus-lite')}: batches of {args.batch}, "
           f"dense index {dense.describe()}{' built after loading' if args.index_after_load else ''}"
           f"{', delete before insert' if args.upsert_deletes else ''}")
-    rng = np.random.default_rng(7)
-    rows = Rows(rng)
+    rows = Rows(np.random.default_rng(7))
+    query_rng = np.random.default_rng(11)  # apart from the rows' draws, so a continued run makes the same rows
     directory = args.dir or Path(tempfile.mkdtemp(prefix="lite-bench-"))
     client = MilvusClient(str(directory / "bench.db"))
-    client.create_collection("bench", schema=schema(), index_params=index_params(client, None if args.index_after_load else dense),
-                             consistency_level="Strong")
     inserted, insert_s, generate_s, delete_s = 0, 0.0, 0.0, 0.0
+    if client.has_collection("bench"):  # a --dir of an earlier run: continue it
+        client.load_collection("bench")
+        inserted = int(client.query("bench", filter="", output_fields=["count(*)"])[0]["count(*)"])
+        for first in range(0, inserted, args.batch):  # the same rows again, only to track the exact top 10
+            rows.batch(first, min(args.batch, inserted - first))
+        print(f"continuing the {inserted} rows in {directory} (their insert time is not counted)")
+        inserted_before = inserted
+    else:
+        client.create_collection("bench", schema=schema(), index_params=index_params(client, None if args.index_after_load else dense),
+                                 consistency_level="Strong")
+        inserted_before = 0
     for size in sizes:
         spent = insert_s + generate_s + delete_s
-        if args.time_limit and inserted and spent + (size - inserted) * spent / inserted > args.time_limit:
+        done = inserted - inserted_before
+        if args.time_limit and done and spent + (size - inserted) * spent / done > args.time_limit:
             print(f"stopping before {size} rows: the time limit of {args.time_limit:.0f} s would be exceeded")
             break
         if args.index_after_load and inserted:
@@ -208,10 +237,13 @@ def main() -> None:
             inserted += count
             print(f"\r  inserted {inserted} / {size}", end="", file=sys.stderr, flush=True)
         print(file=sys.stderr)
-        line = f"{inserted} rows: insert {inserted / insert_s:.0f} rows/s ({insert_s:.1f} s in insert calls; {generate_s:.1f} s generating rows)"
+        if not insert_s:
+            print(f"{inserted} rows, none inserted by this run")
+        line = f"{inserted} rows: insert {(inserted - inserted_before) / max(insert_s, 1e-9):.0f} rows/s ({insert_s:.1f} s in insert calls; {generate_s:.1f} s generating rows)"
         if args.upsert_deletes:
-            line += f"; deletes {delete_s:.1f} s, {inserted / (insert_s + delete_s):.0f} rows/s with them"
-        print(line)
+            line += f"; deletes {delete_s:.1f} s, {(inserted - inserted_before) / (insert_s + delete_s):.0f} rows/s with them"
+        if insert_s:
+            print(line)
         if args.index_after_load and not client.list_indexes("bench", field_name="dense"):
             begin = time.perf_counter()
             client.create_index("bench", index_params(client, dense, sparse=False))
@@ -219,7 +251,9 @@ def main() -> None:
         begin = time.perf_counter()
         client.load_collection("bench")
         print(f"  load: {time.perf_counter() - begin:.1f} s")
-        measure(client, rows, dense, args.queries, rng)
+        if args.exact_from_engine:
+            rows.exact_from(client)
+        measure(client, rows, dense, args.queries, query_rng)
     client.close()
 
 
