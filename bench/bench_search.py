@@ -1,6 +1,7 @@
 """Search benchmark: hybrid search with a metadata filter over a synthetic knowledge base.
 
-    .venv/bin/python bench/bench_search.py [--chunks 100000] [--queries 200] [--model]
+    .venv/bin/python bench/bench_search.py [--chunks 100000 | --sizes 100000,250000,1000000] [--queries 200] [--model]
+        [--index-url milvus+lite:///FILE.db[?index=ivf_flat&nlist=1024&nprobe=16]]
 
 Builds (or reuses, with --dir) a knowledge base of one-chunk documents with Zipf-distributed
 vocabulary and metadata, then reports search latency p50/p95 (hybrid, k=10, one filter per
@@ -14,6 +15,7 @@ times the real model's query embedding, which a real search adds to the figures 
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import shlex
 import sys
@@ -39,16 +41,16 @@ def vocabulary(size: int, rng: np.random.Generator) -> list[str]:
     return sorted(words)
 
 
-def build(kb: KnowledgeBase, chunks: int, words: list[str], rng: np.random.Generator) -> float:
+def build(kb: KnowledgeBase, chunks: int, words: list[str], rng: np.random.Generator, first: int = 0) -> float:
     zipf = 1.0 / np.arange(1, len(words) + 1) ** 1.05
     zipf /= zipf.sum()
     start = time.perf_counter()
     run_id = kb.start_run("bench", "full")
     batch = 2000
-    for first in range(0, chunks, batch):
+    for start_at in range(first, first + chunks, batch):
         docs = []
         picks = rng.choice(len(words), size=(batch, 60), p=zipf)  # one draw per batch: fast
-        for offset, number in enumerate(range(first, min(first + batch, chunks))):
+        for offset, number in enumerate(range(start_at, min(start_at + batch, first + chunks))):
             text = " ".join(words[index] for index in picks[offset])
             day = date(2015, 1, 1) + timedelta(days=int(rng.integers(0, 3650)))
             metadata = {
@@ -59,7 +61,7 @@ def build(kb: KnowledgeBase, chunks: int, words: list[str], rng: np.random.Gener
             }
             docs.append(Document(id=f"doc-{number}", semantic_identifier=f"Item {number}", content=text, metadata=metadata))
         kb.upsert_documents("bench", docs, run_id=run_id)
-        print(f"\r  built {min(first + batch, chunks)} / {chunks}", end="", file=sys.stderr, flush=True)
+        print(f"\r  built {min(start_at + batch, first + chunks) - first} / {chunks}", end="", file=sys.stderr, flush=True)
     print(file=sys.stderr)
     kb.finish_run(run_id, "ok", {})
     return time.perf_counter() - start
@@ -99,7 +101,9 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--dir", type=Path, help="knowledge-base directory to build or reuse")
     parser.add_argument("--model", action="store_true", help="also time the real model's query embedding")
-    parser.add_argument("--index-url", help="search index (default the embedded store; milvus+lite:///FILE.db for Milvus Lite)")
+    parser.add_argument("--index-url", help="search index (default the embedded store; milvus+lite:///FILE.db for Milvus "
+                        "Lite, with ?index=ivf_flat&nlist=...&nprobe=... or ?index=hnsw&M=...&ef=... for an ANN index)")
+    parser.add_argument("--sizes", help="comma-separated chunk counts: build up to each in turn and measure at each")
     args = parser.parse_args()
     print("command:", shlex.join([sys.executable, *sys.argv]))
 
@@ -110,13 +114,22 @@ def main() -> None:
     kb = KnowledgeBase.open(
         directory, embedder=embedder, settings=KBSettings(embedder=embedder.name, chunk_tokens=256), index_url=args.index_url
     )
-    if kb.count_chunks() < args.chunks:
-        seconds = build(kb, args.chunks - kb.count_chunks(), words, rng)
-        print(f"build: {args.chunks} chunks in {seconds:.1f} s ({args.chunks / seconds:.0f} chunks/s, hashing embedder)")
-    print(f"knowledge base: {kb.count_documents()} documents, {kb.count_chunks()} chunks in {directory}, index {kb.index_name}")
-
-    filters = ["category=cat3", "updated>=2020-01-01", "tags in tag7,tag8"]
+    sizes = [int(size) for size in args.sizes.split(",")] if args.sizes else [args.chunks]
     queries = [" ".join(rng.choice(words[50:3000], size=4)) for _ in range(args.queries)]
+    for size in sizes:
+        if kb.count_chunks() < size:
+            wanted = size - kb.count_chunks()
+            seconds = build(kb, wanted, words, rng, first=kb.count_chunks())
+            print(f"build: {wanted} chunks in {seconds:.1f} s ({wanted / seconds:.0f} chunks/s, hashing embedder)")
+        print(f"knowledge base: {kb.count_documents()} documents, {kb.count_chunks()} chunks in {directory}, index {kb.index_name}")
+        measure(kb, embedder, queries)
+    if args.model:
+        time_model(words, queries, rng)
+    kb.close()
+
+
+def measure(kb: KnowledgeBase, embedder: HashingEmbedder, queries: list[str]) -> None:
+    filters = ["category=cat3", "updated>=2020-01-01", "tags in tag7,tag8"]
     kb.search(queries[0], k=10, filters=[filters[0]])  # warm the page cache and the memory map
     latencies: dict[str, list[float]] = {f: [] for f in filters}
     for number, query in enumerate(queries):
@@ -139,11 +152,21 @@ def main() -> None:
     print(f"  {'stars>=<random>':<22} p50 {percentile(fresh, .5):.1f} ms  p95 {percentile(fresh, .95):.1f} ms (a new filter each query)")
 
     report_recall(kb, embedder, queries)
-    if args.model:
-        time_model(words, queries, rng)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"peak RSS: {peak:.0f} MiB")
-    kb.close()
+    print(f"peak RSS: {peak:.0f} MiB" + "".join(f"; {name} {mib:.0f} MiB" for name, mib in engine_rss().items()))
+
+
+def engine_rss() -> dict[str, float]:
+    """Peak RSS of the Milvus Lite server processes this one started (none for the embedded index)."""
+    peaks: dict[str, float] = {}
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            fields = dict(line.split(":", 1) for line in status.read_text().splitlines() if ":" in line)
+        except OSError:
+            continue
+        if fields.get("PPid", "").strip() == str(os.getpid()) and fields.get("Name", "").strip() == "milvus":
+            peaks["Milvus Lite server peak"] = peaks.get("Milvus Lite server peak", 0.0) + int(fields["VmHWM"].split()[0]) / 1024
+    return peaks
 
 
 def report_recall(kb: KnowledgeBase, embedder: HashingEmbedder, queries: list[str]) -> None:

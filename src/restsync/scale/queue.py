@@ -8,7 +8,9 @@ scheduler runs once however many workers there are; and a job `lock` keeps one j
 running at a time.
 
 The server defers `run_sync(run_id)`; the work itself is rebuilt by the worker from the run
-record (a closure cannot cross machines).
+record (a closure cannot cross machines). Cancelling a run uses procrastinate's own job states: a
+job not started yet becomes `cancelled` (no worker takes it), a running one gets its abort flag,
+which its worker reads at the sync's next page boundary.
 """
 
 from __future__ import annotations
@@ -26,6 +28,9 @@ logger = logging.getLogger("restsync.scale")
 
 SYNC_TASK = "restsync.run_sync"
 QUEUE = "restsync-syncs"
+# A run's live jobs: one normally; the arguments are the run id (`defer(run_id=...)`).
+_LIVE_JOBS = """SELECT id FROM procrastinate_jobs
+                 WHERE task_name = %(task)s AND args ->> 'run_id' = %(run)s AND status IN ('todo', 'doing')"""
 
 
 def conninfo(database_url: str) -> str:
@@ -75,10 +80,20 @@ class QueueJobRunner:
         self._app.configure_task(SYNC_TASK, queue=QUEUE, lock=lock).defer(run_id=int(job_id))
 
     def cancel(self, job_id: str, reason: str) -> bool:
-        return False  # a queued run is not cancellable across the cluster yet (docs/scaling.md)
+        """A queued job is cancelled at once; a running one is flagged for its worker (the reason
+        travels on the run record, written by the caller). False when the run has no live job."""
+        cancelled = False
+        for live in self._live_jobs(job_id):
+            cancelled = self._app.job_manager.cancel_job_by_id(live, abort=True) or cancelled
+        return cancelled
 
     def is_active(self, job_id: str) -> bool:
-        return False
+        """Whether a job of this run waits or runs somewhere in the cluster."""
+        return bool(self._live_jobs(job_id))
+
+    def _live_jobs(self, job_id: str) -> list[int]:
+        rows = self._app.connector.get_sync_connector().execute_query_all(_LIVE_JOBS, task=SYNC_TASK, run=str(int(job_id)))
+        return [int(row["id"]) for row in rows]
 
     def shutdown(self, *, timeout: float) -> list[str]:
         return []  # the jobs belong to the workers, not to this process

@@ -4,6 +4,8 @@ Each worker
 - runs `restsync.run_sync(run_id)` jobs: the run record names the connector; the sync holds a
   PostgreSQL advisory lock on it for its whole length (one running sync per source in the
   cluster, released by PostgreSQL when the worker's connection dies, however it dies);
+- stops a run at its next page boundary, checkpoint kept, as `cancelled`, when a cancel was
+  asked anywhere in the cluster (`QueueJobRunner.cancel` set the job's abort flag);
 - heartbeats (procrastinate), and every `rescue_every_s` retries the jobs of workers whose
   heartbeat is older than `stall_after_s`: a worker killed mid-sync has its job taken over
   within about `stall_after_s + rescue_every_s`, and the new worker resumes from the source's
@@ -39,6 +41,7 @@ _STALLED = text(
 )
 
 
+_ABORT_REQUESTED = text("SELECT abort_requested FROM procrastinate_jobs WHERE id = :job")
 _RETRY = text("SELECT procrastinate_retry_job_v2(:job, NOW(), NULL, NULL, NULL)")
 
 
@@ -94,13 +97,19 @@ def run_worker(settings: ServiceSettings, options: WorkerOptions) -> None:
     service, app = queue_service(settings, open_app=False)
     locks = create_engine(settings.database_url, pool_size=options.concurrency + 1)
 
-    @app.task(name=SYNC_TASK, queue=QUEUE, retry=procrastinate.RetryStrategy(max_attempts=100, wait=2,
-                                                                              retry_exceptions={SourceBusyError}))
-    def run_sync(run_id: int) -> None:
+    @app.task(name=SYNC_TASK, queue=QUEUE, pass_context=True,
+              retry=procrastinate.RetryStrategy(max_attempts=100, wait=2, retry_exceptions={SourceBusyError}))
+    def run_sync(context: Any, run_id: int) -> None:
         connector_id = service.syncs.run(run_id)["connector_id"]
-        with source_lock(locks, connector_id):
-            logger.info("worker %s: sync run %s of connector %s", name, run_id, connector_id)
-            service.syncs.execute(run_id, CancelToken(), worker=name)
+        token = CancelToken(poll=lambda: _requested_cancel(locks, context.job.id, service, run_id))
+        try:
+            with source_lock(locks, connector_id):
+                logger.info("worker %s: sync run %s of connector %s", name, run_id, connector_id)
+                service.syncs.execute(run_id, token, worker=name)
+        except SourceBusyError:
+            if not token.cancelled:
+                raise  # retried in 2 s
+            service.syncs.execute(run_id, token, worker=name)  # cancelled while waiting: record it, no sync
 
     @app.periodic(cron=f"* * * * * */{options.schedule_every_s}")
     @app.task(name="restsync.schedule", queue=QUEUE)
@@ -117,6 +126,15 @@ def run_worker(settings: ServiceSettings, options: WorkerOptions) -> None:
         stop.set()
         service.close()
         locks.dispose()
+
+
+def _requested_cancel(engine: Any, job_id: int, service: Service, run_id: int) -> str | None:
+    """The reason of a cancel asked anywhere in the cluster, or None. `QueueJobRunner.cancel` set
+    the job's abort flag, read here from the database at each page boundary: a cancel committed
+    before a boundary is always seen there, whatever happened to procrastinate's notification."""
+    with engine.connect() as connection:
+        asked = connection.execute(_ABORT_REQUESTED, {"job": job_id}).scalar()
+    return service.syncs.requested_cancel(run_id) if asked else None
 
 
 def _rescue_loop(app: Any, engine: Any, options: WorkerOptions, stop: threading.Event) -> None:

@@ -1,22 +1,26 @@
 """The job-running seam: the API hands work to a `JobRunner` and never runs it itself.
 
-`ThreadJobRunner` runs jobs on a few daemon threads in this process; a distributed queue can
-implement the same protocol later without touching the API. Work is cooperative: a job reads
-its `CancelToken` at safe points (between pages) and stops there.
+`ThreadJobRunner` runs jobs on a few daemon threads in this process; a distributed queue
+(`restsync.scale.queue.QueueJobRunner`) implements the same protocol. Work is cooperative: a job
+reads its `CancelToken` at safe points (between pages) and stops there. A token can also `poll`
+a request made elsewhere (a cancel recorded in the shared database, for a job on another machine).
 """
 
 from __future__ import annotations
 
 import queue
 import threading
-from typing import Callable, Protocol
+from typing import Callable, Optional, Protocol
 
 SHUTDOWN = "shutdown"
 
 
 class CancelToken:
-    def __init__(self) -> None:
+    def __init__(self, poll: Optional[Callable[[], Optional[str]]] = None) -> None:
+        """`poll()`: the reason of a cancel requested elsewhere, or None; read each time the work
+        asks whether it is cancelled (at a page boundary), until it has said yes once."""
         self._event = threading.Event()
+        self._poll = poll
         self.reason: str | None = None
 
     def cancel(self, reason: str) -> None:
@@ -26,6 +30,10 @@ class CancelToken:
 
     @property
     def cancelled(self) -> bool:
+        if not self._event.is_set() and self._poll is not None:
+            reason = self._poll()
+            if reason:
+                self.cancel(reason)
         return self._event.is_set()
 
 

@@ -116,11 +116,33 @@ class SyncManager:
         return run_to_dict(row)
 
     def cancel(self, connector_id: str, reason: str = "cancelled by request") -> dict[str, Any]:
-        with self._lock:
-            run_id = self._active.get(connector_id)
+        run_id = self.active_run_id(connector_id)
+        if run_id is not None and self._shared:
+            return self._cancel_shared(run_id, reason)
         if run_id is None or not self._runner.cancel(str(run_id), reason):
             raise ConflictError(f"connector {connector_id}: no sync is queued or running")
         return self.run(run_id)
+
+    def _cancel_shared(self, run_id: int, reason: str) -> dict[str, Any]:
+        """A run of the distributed queue: the request is recorded in the shared database. The
+        worker running it reads it at the next page boundary and ends the run `cancelled`; a run
+        whose job has not started (or has no job any more) is closed here, since no worker will."""
+        with self._sessions.begin() as session:  # the reason travels on the run to its worker
+            session.execute(update(RunRow).where(RunRow.id == run_id, RunRow.status.in_(ACTIVE)).values(error=reason))
+        self._runner.cancel(str(run_id), reason)
+        if not self._runner.is_active(str(run_id)):
+            now = self._clock.time()
+            with self._sessions.begin() as session:
+                stored = session.get(RunRow, run_id)
+                if stored is not None and stored.status in ACTIVE:
+                    stored.status, stored.error, stored.finished_at = CANCELLED, reason, now
+                    stored.started_at = stored.started_at or now
+        return self.run(run_id)
+
+    def requested_cancel(self, run_id: int) -> str:
+        """The reason recorded with a cancel of this run (for the worker that stops it)."""
+        row = self._run(run_id)
+        return (row.error if row is not None else None) or "cancelled by request"
 
     def cancel_quietly(self, connector_id: str, reason: str) -> None:
         try:

@@ -7,6 +7,9 @@
 | unset or `embedded` | the knowledge base's own SQLite FTS5 + vector file (default, no extra packages) |
 | `milvus+lite:///path/index.db` | Milvus Lite in a local file (tests, one machine) |
 | `milvus://host:19530`, `milvus+https://host` | a Milvus server or cluster; its token from `RESTSYNC_INDEX_TOKEN` |
+
+A Milvus URL's query options choose its dense index (`?index=hnsw&M=16&ef_construction=200&ef=64`,
+`?index=ivf_flat&nlist=1024&nprobe=16`; default `flat`, exact): see `milvus_dense`.
 """
 
 from __future__ import annotations
@@ -49,5 +52,8 @@ def open_index(url: str | None, kb_id: str, store: Store, env: Mapping[str, str]
         return StoreIndex(store)
     from restsync.kb.index.milvus import MilvusIndex  # pymilvus only when asked for
 
+    from restsync.kb.index.milvus_dense import parse_dense_index
+
+    uri, dense = milvus_uri(url), parse_dense_index(urlsplit(url).query)  # both checked before connecting
     token = (env if env is not None else os.environ).get(_TOKEN_ENV)
-    return MilvusIndex(milvus_uri(url), kb_id, token=token)
+    return MilvusIndex(uri, kb_id, token=token, dense=dense)

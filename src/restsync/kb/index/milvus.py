@@ -16,6 +16,7 @@ Needs the `scale` extra (`pymilvus`; `milvus-lite` for file URIs), imported only
 
 from __future__ import annotations
 
+import logging
 import re
 import uuid
 from typing import Any, Sequence
@@ -24,6 +25,7 @@ import numpy as np
 import xxhash
 
 from restsync.errors import ConfigError, KnowledgeBaseError
+from restsync.kb.index.milvus_dense import KEY, DenseIndex, index_matches
 from restsync.kb.index.milvus_filters import FILTER_FIELD, expression, filter_fields, held_expression
 from restsync.kb.store.base import Candidate, DocumentRecord, SearchRequest
 from restsync.kb.terms import query_terms
@@ -40,6 +42,8 @@ _SHORT_BYTES = 4_096
 ANALYZER = {"tokenizer": "standard", "filter": ["lowercase", {"type": "stemmer", "language": "english"}]}
 _PAYLOAD = ["source", "doc_id", "ordinal", "title", "link", "metadata", "text"]
 
+logger = logging.getLogger("restsync.kb")
+
 
 def collection_name(kb_id: str, prefix: str = "restsync") -> str:
     """Milvus names allow letters, digits and underscores."""
@@ -50,7 +54,8 @@ class MilvusIndex:
     name = "milvus"
     mirrors_writes = True
 
-    def __init__(self, uri: str, kb_id: str, *, token: str | None = None, client: Any = None):
+    def __init__(self, uri: str, kb_id: str, *, token: str | None = None, client: Any = None,
+                 dense: DenseIndex | None = None):
         try:
             from pymilvus import MilvusClient
         except ImportError as error:  # the scale extra is optional
@@ -65,9 +70,11 @@ class MilvusIndex:
             self._client = client or MilvusClient(uri=uri, token=token or "", alias=f"restsync-{uuid.uuid4().hex}")
         except Exception as error:  # pymilvus raises its own tree; say which index failed
             raise KnowledgeBaseError(f"cannot reach the Milvus index at {uri}: {error}") from error
+        self.dense = dense or DenseIndex()
         self._dimension: int | None = None
         if self._client.has_collection(self.collection):
             self._learn_dimension()
+            self._match_dense_index()
             self._client.load_collection(self.collection)
 
     # -- schema ---------------------------------------------------------------------------
@@ -76,6 +83,36 @@ class MilvusIndex:
         for field in described.get("fields", []):
             if field.get("name") == "dense":
                 self._dimension = int(field.get("params", {}).get("dim"))
+
+    def _match_dense_index(self) -> None:
+        """Rebuild the dense index when the index URL asks for another one than the collection's
+        (Milvus builds it again from the vectors it holds; search options need no rebuild)."""
+        if "dense" in self._client.list_indexes(self.collection, field_name="dense"):
+            described = self._client.describe_index(self.collection, index_name="dense")
+            if index_matches(described, self.dense):
+                return
+            logger.warning("Milvus collection %s: rebuilding its dense index as %s (it was %s)", self.collection,
+                           self.dense.describe(), described.get("index_type"))
+            self._client.release_collection(self.collection)
+            self._client.drop_index(self.collection, index_name="dense")
+        indexes = self._client.prepare_index_params()
+        self._add_dense_index(indexes)
+        self._refused_index(lambda: self._client.create_index(self.collection, indexes))
+
+    def _add_dense_index(self, indexes: Any) -> None:
+        indexes.add_index(field_name="dense", index_name="dense", index_type=self.dense.milvus_type, metric_type="COSINE",
+                          params=self.dense.build_params())
+
+    def _refused_index(self, create: Any) -> None:
+        """Run `create`; an index the engine refuses (Milvus Lite builds only FLAT and IVF_FLAT)
+        becomes a ConfigError naming the index URL, with the engine's own reason."""
+        try:
+            create()
+        except Exception as error:  # pymilvus's MilvusException; anything else is not ours to hide
+            if not (self.dense.approximate and "index" in str(error).lower()):
+                raise
+            reason = getattr(error, "message", None) or str(error)
+            raise ConfigError(f"the Milvus index at {self.uri} cannot build index={self.dense.kind}: {reason}", key=KEY) from None
 
     def _ensure_collection(self, dimension: int) -> None:
         if self._dimension is not None:
@@ -110,10 +147,19 @@ class MilvusIndex:
         )
         indexes = self._client.prepare_index_params()
         indexes.add_index(field_name="sparse", index_type="SPARSE_INVERTED_INDEX", metric_type="BM25")
-        indexes.add_index(field_name="dense", index_type="FLAT", metric_type="COSINE")
-        self._client.create_collection(
-            self.collection, schema=schema, index_params=indexes, consistency_level="Strong"
-        )
+        self._add_dense_index(indexes)
+
+        def create() -> None:
+            try:
+                self._client.create_collection(self.collection, schema=schema, index_params=indexes,
+                                               consistency_level="Strong")
+            except Exception:
+                # pymilvus creates the collection, then its indexes: a refused index leaves it behind.
+                if self._client.has_collection(self.collection):
+                    self._client.drop_collection(self.collection)
+                raise
+
+        self._refused_index(create)
         self._client.load_collection(self.collection)
         self._dimension = dimension
 
@@ -201,7 +247,8 @@ class MilvusIndex:
     def _vector_leg(self, query: np.ndarray, condition: str, wanted: int) -> list[dict]:
         result = self._client.search(
             self.collection, data=[query.tolist()], anns_field="dense", limit=min(wanted, _MAX_LIMIT),
-            filter=condition, output_fields=_PAYLOAD, search_params={"metric_type": "COSINE"},
+            filter=condition, output_fields=_PAYLOAD,
+            search_params={"metric_type": "COSINE", "params": self.dense.search_params(min(wanted, _MAX_LIMIT))},
         )
         return list(result[0]) if result else []
 

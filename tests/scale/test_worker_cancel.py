@@ -1,0 +1,95 @@
+"""Cancel across the cluster: the server process asks, a `restsync worker` process stops.
+
+One worker running one job at a time; two sources. The first source's sync is held on its second
+page, so the second source's job waits in the queue. Cancelling the queued one closes its run
+before any worker starts it (its API never sees a request); cancelling the running one is
+recorded in PostgreSQL, and the worker ends the run `cancelled` at its next page boundary with
+its checkpoint kept, so the next sync resumes where it stopped."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("procrastinate", reason="the job queue needs the scale extra (procrastinate)")
+
+from restsync.service import ServiceSettings  # noqa: E402
+from restsync.sync.state import CHECKPOINT_KEY  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).parents[1] / "server"))
+from api import HelpApi, ragflow_config  # noqa: E402
+
+ITEMS = 50  # five pages of ten
+WAIT_LIMIT_S = 60  # real time: bounds a broken test; a passing one takes seconds
+
+
+def _until(condition, what: str) -> None:
+    """Poll real processes (they run on their own clocks) until `condition()`, bounded."""
+    pause = threading.Event()
+    deadline = time.monotonic() + WAIT_LIMIT_S
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        pause.wait(0.1)
+
+
+def test_cancel_reaches_a_queued_and_a_running_job_on_another_process(postgres_url, tmp_path, serve):
+    from restsync.scale.worker import queue_service
+
+    data_dir = tmp_path / "data"
+    settings = ServiceSettings(data_dir=data_dir, database_url=postgres_url, allow_private=True, scheduler=False,
+                               env={"RESTSYNC_SECRET_KEY": ""})
+    service, _ = queue_service(settings)  # this process plays the server: it defers and cancels
+    running_api, queued_api = serve(HelpApi(count=ITEMS)), serve(HelpApi(count=ITEMS))
+    running_api.hold_page = 2
+    pairs = []
+    for number, api in enumerate((running_api, queued_api)):
+        dataset = service.create_dataset(name=f"kb-{number}", embedding_model="hashing", chunk_token_num=64)
+        connector = service.create_connector({"name": f"source-{number}", "config": {**ragflow_config(api.base_url), "concurrency": 1}})
+        pairs.append((dataset["id"], connector["id"]))
+    (running_kb_id, running), (_, queued) = pairs
+    command = [str(Path(sys.executable).parent / "restsync"), "worker", "--data-dir", str(data_dir), "--database-url",
+               postgres_url, "--name", "w1", "--concurrency", "1", "--heartbeat", "0.5", "--allow-private"]
+    env = {key: value for key, value in os.environ.items() if key != "RESTSYNC_SECRET_KEY"}
+    worker = subprocess.Popen(command, stdout=(tmp_path / "w1.log").open("wb"), stderr=subprocess.STDOUT, env=env)
+    try:
+        service.link_connector(running, running_kb_id)  # defers its first sync
+        assert running_api.held.wait(WAIT_LIMIT_S), "the worker never reached the held page"
+        service.link_connector(queued, pairs[1][0])  # queued behind it: the worker runs one job at a time
+
+        queued_run = service.syncs.cancel(queued)
+        assert queued_run["status"] == "cancelled" and queued_run["error"] == "cancelled by request"
+        assert service.syncs.active_run_id(queued) is None
+
+        running_run = service.syncs.cancel(running)
+        assert running_run["status"] == "running"  # the worker stops it, not this process
+        running_api.hold_page = None
+        running_api.release.set()
+        _until(lambda: service.syncs.active_run_id(running) is None, "the running sync to stop")
+        stopped = service.syncs.run(running_run["id"])
+        assert (stopped["status"], stopped["error"]) == ("cancelled", "cancelled by request")
+        assert 10 <= stopped["documents_new"] < ITEMS  # stopped at a page boundary, not at the end
+        kb = service.datasets.open(running_kb_id)
+        assert kb.get_state(running, CHECKPOINT_KEY) is not None  # kept for the next run
+        _, stored = kb.list_documents(limit=1000)
+        assert stored == stopped["documents_new"]
+
+        resumed = service.syncs.start(running)
+        _until(lambda: service.syncs.active_run_id(running) is None, "the next sync to finish")
+        finished = service.syncs.run(resumed["id"])
+        assert (finished["status"], finished["resumed"]) == ("success", True)
+        assert kb.list_documents(limit=1000)[1] == ITEMS
+        assert queued_api.requests == []  # the cancelled queued job never ran
+        assert service.syncs.cancel_quietly(queued, "nothing to cancel") is None
+    finally:
+        worker.terminate()
+        try:
+            worker.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+        service.close()
