@@ -190,9 +190,8 @@ class KnowledgeBase:
         return self._store.list_sources()
 
     def delete_source(self, name: str) -> int:
-        deleted = self._store.delete_source(name)
-        self._index.delete_source(name)
-        return deleted
+        self._index.delete_source(name)  # first, as in upserts: no searchable orphan outlives the store's rows
+        return self._store.delete_source(name)
 
     # -- documents -----------------------------------------------------------------------
     def upsert_documents(
@@ -206,8 +205,12 @@ class KnowledgeBase:
         if plan.missing_vectors():
             plan.fill(self.embedder.embed(plan.texts_to_embed))
         records = plan.vectored_records()
-        self._store.write_documents(source, run_id, records, plan.unchanged)
+        # The index first: a crash between the two leaves the store's old content hash, so the
+        # next sync sees the documents changed and writes both again (the index upsert replaces
+        # a document whole). The other order would leave the store saying "unchanged" about
+        # documents the index never received, missing from search for good.
         self._index.upsert(source, records)  # a no-op where the store is the index
+        self._store.write_documents(source, run_id, records, plan.unchanged)
         return plan.counts
 
     def plan_upsert(self, source: str, docs: list[Document], *, pending: Mapping[str, str] | None = None) -> UpsertPlan:
