@@ -364,8 +364,9 @@ class _StopAtPageBoundary:
     """The connector, with its checkpointed walk ending (SyncCancelled) right after a page whose
     documents are stored and whose checkpoint is saved, once `stop_reason()` gives a reason.
 
-    The engine asks for the next batch only after storing the previous one and saving its
-    checkpoint, so stopping here loses nothing and the next run resumes after that page."""
+    The sync pipeline fetches ahead of the store, but a walk that ends with an error still has
+    every batch fetched before it stored and checkpointed before the error is raised, so stopping
+    here loses nothing and the next run resumes after the last page fetched."""
 
     def __init__(self, connector: Any, stop_reason: Callable[[], str | None]):
         self._connector = connector
