@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import random
 import threading
-from typing import Callable, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 import httpx
 
@@ -96,7 +96,7 @@ class HttpClient:
         self._transport_given = transport
         self._max_connections = max_connections
         self._max_response_bytes = max_response_bytes
-        self._headers = httpx.Headers({**DEFAULT_HEADERS, **_accept(response_format), **(headers or {})})
+        self._headers = _checked_headers({**DEFAULT_HEADERS, **_accept(response_format), **(headers or {})})
         self._httpx: httpx.Client | None = None
         self._httpx_lock = threading.Lock()
         self._closed = False
@@ -369,6 +369,15 @@ class HttpClient:
         if self._on_wait is not None:
             self._on_wait(seconds, reason)
         self._clock.sleep(seconds)
+
+
+def _checked_headers(headers: Mapping[str, Any]) -> httpx.Headers:
+    """The client's headers, or a ConfigError naming the one that is not text (httpx versions
+    disagree on what they raise for it)."""
+    for name, value in headers.items():
+        if not isinstance(name, (str, bytes)) or not isinstance(value, (str, bytes)):
+            raise ConfigError(f"header {name!r} must be text, not {type(value).__name__}", key="headers")
+    return httpx.Headers(headers)
 
 
 def _spec_secrets(spec: RequestSpec) -> list[str]:
