@@ -28,7 +28,6 @@ needs a scratch environment per version with restsync installed without dependen
 from __future__ import annotations
 
 import argparse
-import os
 import resource
 import shlex
 import sys
@@ -41,6 +40,8 @@ import numpy as np
 from pymilvus import DataType, Function, FunctionType, MilvusClient
 
 from restsync.kb.index.milvus_dense import DenseIndex, parse_dense_index
+
+from milvus_rss import milvus_server_rss_mib  # bench/, beside this script
 
 DIMENSION = 384
 FILTERS = [
@@ -132,20 +133,6 @@ class Rows:
         self.top_ids = np.take_along_axis(both_ids, best, axis=1)
 
 
-def server_rss_mib() -> tuple[float, float]:
-    """(current, peak) resident MiB of the Milvus Lite server processes this one started."""
-    current = peak = 0.0
-    for status in Path("/proc").glob("[0-9]*/status"):
-        try:
-            fields = dict(line.split(":", 1) for line in status.read_text().splitlines() if ":" in line)
-        except OSError:
-            continue
-        if fields.get("PPid", "").strip() == str(os.getpid()) and fields.get("Name", "").strip() == "milvus":
-            current += int(fields["VmRSS"].split()[0]) / 1024
-            peak += int(fields["VmHWM"].split()[0]) / 1024
-    return current, peak
-
-
 def measure(client: MilvusClient, rows: Rows, dense: DenseIndex, queries: int, rng: np.random.Generator) -> None:
     latencies = []
     for number in range(queries):
@@ -172,7 +159,7 @@ def measure(client: MilvusClient, rows: Rows, dense: DenseIndex, queries: int, r
         recalls.append(len(got & set(rows.top_ids[number].tolist())) / 10)
     print(f"  dense leg alone, no filter, k=10: p50 {np.percentile(vector_ms, 50):.1f} ms; "
           f"recall@10 vs exact {np.mean(recalls):.3f} ({len(recalls)} queries)")
-    current, peak = server_rss_mib()
+    current, peak = milvus_server_rss_mib()
     client_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"  memory: Milvus Lite server {current:.0f} MiB now, {peak:.0f} MiB peak; this client {client_peak:.0f} MiB peak")
 

@@ -15,7 +15,6 @@ times the real model's query embedding, which a real search adds to the figures 
 from __future__ import annotations
 
 import argparse
-import os
 import resource
 import shlex
 import sys
@@ -29,6 +28,8 @@ import numpy as np
 from restsync.document import Document
 from restsync.kb import HashingEmbedder, KBSettings, KnowledgeBase, parse_filter
 from restsync.kb.store import SearchRequest
+
+from milvus_rss import milvus_server_rss_mib  # bench/, beside this script
 
 DIMENSION = 384
 SYLLABLES = "ka lo mi ne ru sa ti vo ze pa de fi gu ho ja ke".split()
@@ -153,20 +154,7 @@ def measure(kb: KnowledgeBase, embedder: HashingEmbedder, queries: list[str]) ->
 
     report_recall(kb, embedder, queries)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"peak RSS: {peak:.0f} MiB" + "".join(f"; {name} {mib:.0f} MiB" for name, mib in engine_rss().items()))
-
-
-def engine_rss() -> dict[str, float]:
-    """Peak RSS of the Milvus Lite server processes this one started (none for the embedded index)."""
-    peaks: dict[str, float] = {}
-    for status in Path("/proc").glob("[0-9]*/status"):
-        try:
-            fields = dict(line.split(":", 1) for line in status.read_text().splitlines() if ":" in line)
-        except OSError:
-            continue
-        if fields.get("PPid", "").strip() == str(os.getpid()) and fields.get("Name", "").strip() == "milvus":
-            peaks["Milvus Lite server peak"] = peaks.get("Milvus Lite server peak", 0.0) + int(fields["VmHWM"].split()[0]) / 1024
-    return peaks
+    print(f"peak RSS: {peak:.0f} MiB" + _engine_rss())
 
 
 def report_recall(kb: KnowledgeBase, embedder: HashingEmbedder, queries: list[str]) -> None:
@@ -201,5 +189,12 @@ def time_model(words: list[str], queries: list[str], rng: np.random.Generator) -
     compare_embedding_stage(model, words, rng)
 
 
+def _engine_rss() -> str:
+    """The Milvus Lite server's peak RSS, when this run started one."""
+    _, peak = milvus_server_rss_mib()
+    return f"; Milvus Lite server peak {peak:.0f} MiB" if peak else ""
+
+
 if __name__ == "__main__":
     main()
+
