@@ -8,11 +8,8 @@ its checkpoint kept, so the next sync resumes where it stopped."""
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
-import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -24,18 +21,14 @@ from restsync.sync.state import CHECKPOINT_KEY  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "server"))
 from api import HelpApi, ragflow_config  # noqa: E402
+from servers.workers import start_worker, wait_until  # noqa: E402
 
 ITEMS = 50  # five pages of ten
 WAIT_LIMIT_S = 60  # real time: bounds a broken test; a passing one takes seconds
 
 
 def _until(condition, what: str) -> None:
-    """Poll real processes (they run on their own clocks) until `condition()`, bounded."""
-    pause = threading.Event()
-    deadline = time.monotonic() + WAIT_LIMIT_S
-    while not condition():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        pause.wait(0.1)
+    wait_until(condition, what, WAIT_LIMIT_S)
 
 
 def test_cancel_reaches_a_queued_and_a_running_job_on_another_process(postgres_url, tmp_path, serve):
@@ -53,10 +46,7 @@ def test_cancel_reaches_a_queued_and_a_running_job_on_another_process(postgres_u
         connector = service.create_connector({"name": f"source-{number}", "config": {**ragflow_config(api.base_url), "concurrency": 1}})
         pairs.append((dataset["id"], connector["id"]))
     (running_kb_id, running), (_, queued) = pairs
-    command = [str(Path(sys.executable).parent / "restsync"), "worker", "--data-dir", str(data_dir), "--database-url",
-               postgres_url, "--name", "w1", "--concurrency", "1", "--heartbeat", "0.5", "--allow-private"]
-    env = {key: value for key, value in os.environ.items() if key != "RESTSYNC_SECRET_KEY"}
-    worker = subprocess.Popen(command, stdout=(tmp_path / "w1.log").open("wb"), stderr=subprocess.STDOUT, env=env)
+    worker = start_worker(data_dir, postgres_url, "w1", tmp_path / "w1.log", "--concurrency", "1")
     try:
         service.link_connector(running, running_kb_id)  # defers its first sync
         assert running_api.held.wait(WAIT_LIMIT_S), "the worker never reached the held page"

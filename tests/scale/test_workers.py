@@ -10,12 +10,9 @@ assertions read the shared store."""
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
-import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -28,6 +25,7 @@ from restsync.sync.state import CHECKPOINT_KEY  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "server"))
 from api import HelpApi, ragflow_config  # noqa: E402
+from servers.workers import start_worker, wait_until  # noqa: E402
 
 SOURCES = 20
 ITEMS = 30  # three pages of ten
@@ -35,20 +33,12 @@ WAIT_LIMIT_S = 90  # real time: bounds a broken test; a passing one takes second
 
 
 def _worker(data_dir: Path, database_url: str, index_url: str, name: str, log: Path) -> subprocess.Popen:
-    command = [str(Path(sys.executable).parent / "restsync"), "worker", "--data-dir", str(data_dir),
-               "--database-url", database_url, "--index-url", index_url, "--name", name, "--concurrency", "2", "--stall-after", "3",
-               "--heartbeat", "0.5", "--allow-private"]
-    env = {key: value for key, value in os.environ.items() if key != "RESTSYNC_SECRET_KEY"}
-    return subprocess.Popen(command, stdout=log.open("wb"), stderr=subprocess.STDOUT, env=env)
+    return start_worker(data_dir, database_url, name, log, "--index-url", index_url, "--concurrency", "2",
+                        "--stall-after", "3")
 
 
 def _until(condition, what: str) -> None:
-    """Poll real processes (they run on their own clocks) until `condition()`, bounded."""
-    pause = threading.Event()
-    deadline = time.monotonic() + WAIT_LIMIT_S
-    while not condition():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        pause.wait(0.1)
+    wait_until(condition, what, WAIT_LIMIT_S)
 
 
 def _milvus_lite(tmp_path: Path, process: str) -> str:

@@ -19,6 +19,7 @@ from sqlalchemy.orm import sessionmaker
 
 from restsync.clock import Clock
 from restsync.errors import RestSyncError, SyncInProgressError
+from restsync.service.page_stop import StopAtPageBoundary, SyncCancelled
 from restsync.service.connectors import ConnectorStore, load_source_config
 from restsync.service.datasets import DatasetStore
 from restsync.service.db import ConnectorRow, RunRow
@@ -33,14 +34,6 @@ CANCELLED, INTERRUPTED, FAILED = "cancelled", "interrupted", "failed"
 ACTIVE = (QUEUED, RUNNING)
 PERSIST_EVERY_S = 1.0  # live counts reach the database at most this often (and at the end)
 TRIGGERS = ("manual", "schedule", "link", "resume")
-
-
-class SyncCancelled(RestSyncError):
-    """Raised at a page boundary to stop a run: cancelled, timed out, or the server stopping."""
-
-    def __init__(self, reason: str):
-        self.reason = reason
-        super().__init__(reason)
 
 
 def run_to_dict(row: RunRow, live: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -321,7 +314,7 @@ class SyncManager:
 
         def factory(cfg: Any, **kwargs: Any) -> Any:
             from restsync.sync import default_connector_factory
-            return _StopAtPageBoundary(watch_walk(default_connector_factory(cfg, **kwargs)), stop_reason)
+            return StopAtPageBoundary(watch_walk(default_connector_factory(cfg, **kwargs)), stop_reason)
 
         def on_progress(result: Any) -> None:
             elapsed = self._clock.monotonic() - started
@@ -358,37 +351,6 @@ class SyncManager:
     @staticmethod
     def _stopped_status(token: CancelToken) -> str:
         return INTERRUPTED if token.reason == SHUTDOWN else CANCELLED
-
-
-class _StopAtPageBoundary:
-    """The connector, with its checkpointed walk ending (SyncCancelled) right after a page whose
-    documents are stored and whose checkpoint is saved, once `stop_reason()` gives a reason.
-
-    The sync pipeline fetches ahead of the store, but a walk that ends with an error still has
-    every batch fetched before it stored and checkpointed before the error is raised, so stopping
-    here loses nothing and the next run resumes after the last page fetched."""
-
-    def __init__(self, connector: Any, stop_reason: Callable[[], str | None]):
-        self._connector = connector
-        self._stop_reason = stop_reason
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._connector, name)
-
-    def load_from_checkpoint(self, checkpoint: Any = None, start: Any = None, end: Any = None) -> Any:
-        reason = self._stop_reason()
-        if reason:
-            raise SyncCancelled(reason)
-        batches = self._connector.load_from_checkpoint(checkpoint, start=start, end=end)
-        try:
-            for batch, page_checkpoint in batches:
-                yield batch, page_checkpoint
-                if page_checkpoint is not None:
-                    reason = self._stop_reason()
-                    if reason:
-                        raise SyncCancelled(reason)
-        finally:
-            batches.close()
 
 
 def _progress(result: Any, walk: dict[str, Any], elapsed: float) -> dict[str, Any]:
