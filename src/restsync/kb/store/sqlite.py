@@ -37,6 +37,9 @@ DATABASE_FILE = "kb.sqlite"
 VECTOR_FILE = "vectors.f32"
 
 
+WAL_ATTEMPTS = 40  # about 16 s of waits in all: far beyond another handle's first open
+
+
 class SqliteStore(RelationalStore):
     chunks = schema.chunks
 
@@ -239,11 +242,28 @@ def _configure_connection(dbapi_connection: Any, _: Any, *, read_only: bool = Fa
     # snapshots; SQLAlchemy's "begin" event below issues BEGIN itself instead.
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
-    pragmas = ["foreign_keys=ON", "busy_timeout=30000", "cache_size=-65536", "mmap_size=4294967296"]
-    pragmas = ["query_only=ON", *pragmas] if read_only else ["journal_mode=WAL", "synchronous=NORMAL", *pragmas]
+    pragmas = ["busy_timeout=30000", "foreign_keys=ON", "cache_size=-65536", "mmap_size=4294967296"]
+    pragmas = [*pragmas, "query_only=ON"] if read_only else [*pragmas, "synchronous=NORMAL"]
     for pragma in pragmas:
         cursor.execute(f"PRAGMA {pragma}")
+    if not read_only:
+        _enter_wal(cursor)
     cursor.close()
+
+
+def _enter_wal(cursor: Any) -> None:
+    """Switch a new database to WAL. Two handles opening one new knowledge base at once race for
+    it, and SQLite answers the loser "database is locked" at once, without waiting out the busy
+    timeout (it would otherwise risk a deadlock): wait a little and ask again."""
+    pause = threading.Event()
+    for attempt in range(WAL_ATTEMPTS):
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or attempt == WAL_ATTEMPTS - 1:
+                raise
+            pause.wait(0.02 * (attempt + 1))
 
 
 def _begin(conn: Connection) -> None:
