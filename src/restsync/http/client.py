@@ -25,7 +25,7 @@ from restsync.errors import (
     RetriesExhaustedError,
     SourceError,
 )
-from restsync.http import deadline
+from restsync.http import cookies, deadline
 from restsync.http.auth import TokenEndpointUnavailable
 from restsync.http.body import NotJsonError, TruncatedBodyError, UnusableJsonError, duplicate_keys
 from restsync.http.formats import ACCEPT, decode_body, describe_unreadable, resolve_format
@@ -251,13 +251,15 @@ class HttpClient:
             transport = http_transport(limits=limits)
             deadline.install(transport)
         guarded = GuardedTransport(transport, self._guard, close_inner=owns_transport)
-        return httpx.Client(
+        client = httpx.Client(
             transport=LimitedTransport(guarded, self._max_response_bytes),
             headers=self._headers,
             timeout=self._timeout,
             follow_redirects=False,  # followed here, so every hop is checked and stripped
             trust_env=False,  # env proxies would be mounted beside the guarded transport
         )
+        cookies.install(client)
+        return client
 
     def close(self) -> None:
         with self._httpx_lock:
