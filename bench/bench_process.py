@@ -40,7 +40,8 @@ RESTSYNC = str(Path(sys.executable).with_name("restsync"))
 SCENARIOS = [("page", 0, 20_000), ("page", 20, 20_000), ("offset", 0, 20_000), ("offset", 20, 20_000),
              ("cursor", 0, 20_000), ("cursor", 20, 20_000), ("page", 0, 200_000)]
 DEFAULT_RAGFLOW_PYTHON = HERE / ".baselines" / "ragflow" / "bin" / "python"
-KINDS = ("restsync", "bare", "ragflow", "dlt", "baseline")
+KINDS = ("restsync", "bare", "ragflow", "dlt", "baseline", "bare-stdlib", "bare-socket")
+LIGHTER_CLIENTS = ("stdlib", "socket")  # bare loops with less HTTP machinery than httpx (--client-floors)
 
 
 def ragflow_style_config(base_url: str, style: str, items: int) -> dict:
@@ -122,6 +123,9 @@ def main() -> None:
                         help="a RAGFlow checkout: its REST API connector runs in the same rounds, same config")
     parser.add_argument("--ragflow-python", type=Path, default=DEFAULT_RAGFLOW_PYTHON,
                         help="interpreter with the connector's imports (bench/setup_baselines.sh)")
+    parser.add_argument("--client-floors", action="store_true",
+                        help="also run the bare loop on http.client and on a hand-written socket client: "
+                             "how much of a walk's time is the HTTP library's")
     parser.add_argument("--dlt-python", type=Path,
                         help="interpreter of a venv with dlt (bench/setup_baselines.sh): dlt's REST API source "
                              "runs in the same rounds")
@@ -174,6 +178,9 @@ def main() -> None:
                                               str(out)], env, out)
                 measure("bare", scenario, [sys.executable, str(HERE / "bare_loop.py"), server.url, style, str(out)],
                         env, out)
+                for client in LIGHTER_CLIENTS if args.client_floors else ():
+                    measure(f"bare-{client}", scenario, [sys.executable, str(HERE / "bare_loop.py"), server.url, style,
+                                                         str(out), client], env, out)
             print(f"round {round_ + 1}/{repeats} done", file=sys.stderr, flush=True)
     finally:
         for server in servers.values():
@@ -208,6 +215,13 @@ def main() -> None:
         ours, bare, rag, dlt = (cpu(kind, scenario) for kind in ("restsync", "bare", "ragflow", "dlt"))
         print(f"| {style}, {latency} ms, {items:,} items | {cell(ours, '.3f')} | {cell(bare, '.3f')} | "
               f"{cell(rag, '.3f')} | {cell(dlt, '.3f')} | {ratio(rag, ours)} | {ratio(dlt, ours)} |")
+    if args.client_floors:
+        print("\n| scenario | restsync docs/s | bare loop, httpx | bare loop, http.client | bare loop, socket |")
+        print("|---|---|---|---|---|")
+        for scenario in scenarios:
+            style, latency, items = scenario
+            rates = [rate(kind, scenario) for kind in ("restsync", "bare", "bare-stdlib", "bare-socket")]
+            print(f"| {style}, {latency} ms, {items:,} items | " + " | ".join(cell(r, ',.0f') for r in rates) + " |")
     if baseline is not None:
         print("\n| scenario | baseline docs/s | restsync docs/s | baseline time / restsync time | "
               "CPU s baseline | CPU s restsync |")
@@ -228,6 +242,9 @@ def main() -> None:
         ours, bare = statistics.median(cursor["restsync"]), statistics.median(cursor["bare"])
         print(f"  cursor @20 ms / (200 pages x 20 ms): {ours / ideal:.2f}x (floor <= 1.15); "
               f"bare loop {bare / ideal:.2f}x; restsync / bare loop {ours / bare:.2f}x")
+        for client in LIGHTER_CLIENTS:
+            if cursor[f"bare-{client}"]:
+                print(f"    bare loop on {client}: {statistics.median(cursor[f'bare-{client}']) / ideal:.2f}x")
     page0 = ("page", 0, 20_000)
     if page0 in times:
         ours, rag, dlt = rate("restsync", page0), rate("ragflow", page0), rate("dlt", page0)

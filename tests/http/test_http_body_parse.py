@@ -54,27 +54,6 @@ def test_an_empty_body_is_none(parser):
     assert decode_json_body(b"") is None and decode_json_body(b" \n") is None
 
 
-def test_fetch_writes_the_same_line_with_or_without_the_fast_extra(monkeypatch):
-    import builtins
-    import json
-
-    from restsync.cli.fetch import json_line_encoder
-
-    document = {"id": "a1", "content": "caf\u00e9 \u20ac \"quoted\"\n", "metadata": {"n": 1.5, "tags": ["x"], "none": None}}
-    fast = json_line_encoder()
-    real_import = builtins.__import__
-
-    def without_msgspec(name, *args, **kwargs):
-        if name.startswith("msgspec"):
-            raise ImportError(name)
-        return real_import(name, *args, **kwargs)
-
-    monkeypatch.setattr(builtins, "__import__", without_msgspec)
-    standard = json_line_encoder()
-    assert fast(document) == standard(document)
-    assert json.loads(standard(document)) == document and standard(document).endswith(b"}\n")
-
-
 @pytest.mark.parametrize("content", [b"[" * 5000 + b"]" * 5000, b"[" + b"1" * 5000 + b"]"])
 def test_json_too_deep_or_too_long_is_unusable_with_either_parser(parser, content):
     from restsync.http.body import UnusableJsonError

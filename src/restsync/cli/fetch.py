@@ -10,12 +10,16 @@ import argparse
 import json
 import os
 import sys
+from datetime import timezone
 from pathlib import Path
-from typing import Any, BinaryIO, Callable, TextIO
+from typing import TYPE_CHECKING, Any, BinaryIO, Callable, TextIO
 
 from restsync.cli.common import add_global_flags, add_source_arguments, open_connector, parse_window
 from restsync.cli.exit_codes import EXIT_OK, EXIT_TRUNCATED
 from restsync.cli.progress import Progress
+
+if TYPE_CHECKING:
+    from restsync.document import Document
 
 OUT_BUFFER = 1 << 18  # bytes collected before each write to the output file
 
@@ -56,9 +60,9 @@ def run(args: argparse.Namespace) -> int:
     try:
         # Bytes straight from the encoder: a text stream would decode each line only to encode it again.
         with (open(partial, "wb", buffering=OUT_BUFFER) if partial else _stdout()) as stream:
-            encode = json_line_encoder()
+            encode = document_line_encoder()
             for document in connector.iter_documents(since, until):
-                stream.write(encode(document.to_dict()))
+                stream.write(encode(document))
                 count += 1
     except BaseException:
         if not args.quiet:
@@ -85,15 +89,28 @@ def run(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def json_line_encoder() -> Callable[[dict], bytes]:
-    """One compact JSON line per document, UTF-8: msgspec (the `fast` extra) when installed, the
-    same bytes from the standard json module otherwise."""
+def document_line_encoder() -> Callable[[Document], bytes]:
+    """One compact JSON line per document (its `to_dict()`), UTF-8: msgspec (the `fast` extra) when
+    installed, the same bytes from the standard json module otherwise."""
+    from restsync.document import plainly_finite
+
     try:
         from msgspec.json import Encoder
     except ImportError:
-        return lambda value: (json.dumps(value, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
+        return lambda document: (json.dumps(document.to_dict(), ensure_ascii=False, separators=(",", ":"))
+                                 + "\n").encode("utf-8")
     encode = Encoder().encode
-    return lambda value: encode(value) + b"\n"
+
+    def line(document: Document) -> bytes:
+        # msgspec writes a dataclass field by field, in order, and a UTC time as `format_utc` does:
+        # the bytes of to_dict() without building the dict (~2 µs a document). Metadata that JSON
+        # cannot hold as it is, or a time in another zone, goes through to_dict().
+        moment = document.doc_updated_at
+        if (moment is None or moment.tzinfo is timezone.utc) and plainly_finite(document.metadata):
+            return encode(document) + b"\n"
+        return encode(document.to_dict()) + b"\n"
+
+    return line
 
 
 class _stdout:

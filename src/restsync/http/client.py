@@ -25,7 +25,7 @@ from restsync.errors import (
     RetriesExhaustedError,
     SourceError,
 )
-from restsync.http import deadline
+from restsync.http import cookies, deadline
 from restsync.http.auth import TokenEndpointUnavailable
 from restsync.http.body import NotJsonError, TruncatedBodyError, UnusableJsonError, duplicate_keys
 from restsync.http.formats import ACCEPT, decode_body, describe_unreadable, resolve_format
@@ -42,6 +42,7 @@ from restsync.http.redact import SENSITIVE_QUERY_PARAMS, Redactor, is_sensitive_
 from restsync.http.request import ApiResponse, RequestSpec, merge_query, remove_query_params, request_url
 from restsync.http.retry import Action, RetryPolicy, Verdict, backoff_delay, classify
 from restsync.http.ssrf import AddressGuard, GuardedTransport, Resolver
+from restsync.http.tls import certificate_refusal, http_transport
 
 logger = logging.getLogger("restsync.http")
 
@@ -146,6 +147,11 @@ class HttpClient:
                                   "a header name, or a line break or control character in a header value or "
                                   f"credential?) [{self.describe(spec)}]", key="headers") from None
             except _TRANSIENT_FAULTS as exc:
+                refusal = certificate_refusal(exc)
+                if refusal is not None:
+                    raise SourceError(f"the API's TLS certificate was refused: {refusal.verify_message or refusal} "
+                                      "(a private CA? name its certificates with SSL_CERT_FILE or SSL_CERT_DIR)",
+                                      request=self.describe(spec)) from None
                 failures += 1
                 reason = self._fault_reason(exc, spec)
                 if isinstance(exc, httpx.TimeoutException):
@@ -242,16 +248,18 @@ class HttpClient:
         if transport is None:
             limits = httpx.Limits(max_connections=self._max_connections,
                                   max_keepalive_connections=self._max_connections)
-            transport = httpx.HTTPTransport(limits=limits)
+            transport = http_transport(limits=limits)
             deadline.install(transport)
         guarded = GuardedTransport(transport, self._guard, close_inner=owns_transport)
-        return httpx.Client(
+        client = httpx.Client(
             transport=LimitedTransport(guarded, self._max_response_bytes),
             headers=self._headers,
             timeout=self._timeout,
             follow_redirects=False,  # followed here, so every hop is checked and stripped
             trust_env=False,  # env proxies would be mounted beside the guarded transport
         )
+        cookies.install(client)
+        return client
 
     def close(self) -> None:
         with self._httpx_lock:

@@ -15,6 +15,7 @@ import yaml
 
 from restsync.errors import BlockedAddressError, ConfigError, SourceError
 from restsync.http.ssrf import AddressGuard, GuardedTransport
+from restsync.http.tls import http_transport
 
 KEY = "--openapi"
 MAX_SPEC_BYTES = 64 * 1024 * 1024  # the largest public descriptions (GitHub, Stripe) are ~10 MB
@@ -128,7 +129,7 @@ def _version(document: Mapping[str, Any], source: str) -> str:
 def _download(url: str, *, allow_private: bool, headers: Mapping[str, str] | None,
               transport: httpx.BaseTransport | None) -> bytes:
     """The document at `url`, through the SSRF guard (every redirect hop is checked too)."""
-    guarded = GuardedTransport(transport or httpx.HTTPTransport(), AddressGuard(allow_private=allow_private),
+    guarded = GuardedTransport(transport or http_transport(), AddressGuard(allow_private=allow_private),
                                close_inner=transport is None)
     accept = "application/json, application/yaml, application/x-yaml, text/yaml;q=0.9, */*;q=0.5"
     try:

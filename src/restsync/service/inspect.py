@@ -14,6 +14,7 @@ import httpx
 
 from restsync.http.limits import DEFAULT_MAX_RESPONSE_MB, MB, ResponseTooLargeError
 from restsync.http.redact import MASK, Redactor, is_sensitive_name
+from restsync.http.tls import http_transport
 
 MAX_BODY_CHARS = 64 * 1024
 MAX_EXCHANGES = 20
@@ -22,7 +23,7 @@ MAX_RAW_BYTES = DEFAULT_MAX_RESPONSE_MB * MB  # a preview reads no more than a w
 
 class RecordingTransport(httpx.BaseTransport):
     def __init__(self, inner: httpx.BaseTransport | None = None):
-        self._inner = inner or httpx.HTTPTransport()
+        self._inner = inner or http_transport()
         self._lock = threading.Lock()
         self.exchanges: list[tuple[httpx.Request, httpx.Response | None, str | None]] = []
 
