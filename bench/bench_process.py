@@ -6,6 +6,7 @@ in the same rounds, RAGFlow's REST API connector and dlt's REST API source when 
     bench/setup_baselines.sh                            # once: venvs for the two baselines below
     .venv/bin/python bench/bench_process.py --ragflow-src RAGFLOW_CHECKOUT --dlt-python bench/.baselines/dlt/bin/python
     .venv/bin/python bench/bench_process.py --latency 0 --only page --baseline-src OTHER/src   # before/after
+    .venv/bin/python bench/bench_process.py --only cursor --client-floors   # bare loops on lighter HTTP layers too
 
 The mock (bench/apiserver.py --no-totals, its own process) states no total anywhere, and the
 configs carry their page size in the URL's query, as RAGFlow configs do: restsync must find the
