@@ -40,9 +40,10 @@ from restsync.http.limits import (
 from restsync.http.pacing import RatePacer
 from restsync.http.redact import SENSITIVE_QUERY_PARAMS, Redactor, is_sensitive_name, secret_parts
 from restsync.http.request import ApiResponse, RequestSpec, merge_query, remove_query_params, request_url
-from restsync.http.retry import Action, RetryPolicy, Verdict, backoff_delay, classify
+from restsync.http.retry import Action, RetryPolicy, backoff_delay, classify
 from restsync.http.ssrf import AddressGuard, GuardedTransport, Resolver
 from restsync.http.tls import certificate_refusal, http_transport
+from restsync.http.wording import body_preview, fault_reason, seconds_text, wait_source
 
 logger = logging.getLogger("restsync.http")
 
@@ -50,7 +51,6 @@ MAX_REDIRECTS = 5
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 # Headers that carry credentials whatever the auth type; the auth object adds its own.
 CREDENTIAL_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "x-api-key"})
-ERROR_BODY_PREVIEW = 200
 DEFAULT_HEADERS = {"User-Agent": "restsync", "Accept": "application/json", "Accept-Encoding": ACCEPT_ENCODING}
 PRIVATE_ADDRESS_HINT = ("private, loopback and link-local targets are refused unless allowed: pass allow_private=True "
                         "(the CLI's --allow-private) to reach them on purpose")
@@ -165,7 +165,7 @@ class HttpClient:
                     raise RetriesExhaustedError(f"gave up after {failures} attempts: {reason}",
                                                 request=self.describe(spec)) from None
                 wait = backoff_delay(policy, failures, self._random.random())
-                self._pause(wait, spec, f"{reason}, retry {failures} of {retries} in {_seconds(wait)}")
+                self._pause(wait, spec, f"{reason}, retry {failures} of {retries} in {seconds_text(wait)}")
                 continue
             except UnusableJsonError as exc:
                 raise InvalidResponseError(str(exc), request=self.describe(spec), status=status) from None
@@ -192,7 +192,7 @@ class HttpClient:
                 wait = verdict.wait
                 if wait is None:
                     wait = backoff_delay(policy, rate_limited, self._random.random())
-                self._pause(wait, spec, f"rate limited ({_wait_source(status, verdict)}), waiting {_seconds(wait)}")
+                self._pause(wait, spec, f"rate limited ({wait_source(status, verdict)}), waiting {seconds_text(wait)}")
             elif verdict.action is Action.TRANSIENT:
                 failures += 1
                 if failures >= policy.max_attempts:
@@ -201,8 +201,8 @@ class HttpClient:
                 wait = verdict.wait
                 if wait is None:
                     wait = backoff_delay(policy, failures, self._random.random())
-                self._pause(wait, spec, f"{_wait_source(status, verdict)}, retry {failures} of {retries} "
-                                        f"in {_seconds(wait)}")
+                self._pause(wait, spec, f"{wait_source(status, verdict)}, retry {failures} of {retries} "
+                                        f"in {seconds_text(wait)}")
             elif verdict.action is Action.AUTH_FAILED:
                 raise AuthError(f"authentication failed with status {status}{self._preview(response, spec)}",
                                 request=self.describe(spec), status=status)
@@ -344,23 +344,10 @@ class HttpClient:
         return self._redactor.redact(text, _spec_secrets(spec) if spec is not None else ())
 
     def _fault_reason(self, exc: Exception, spec: RequestSpec) -> str:
-        if isinstance(exc, TruncatedBodyError):
-            return f"response body was cut short: {exc}"
-        if isinstance(exc, TokenEndpointUnavailable):
-            return self._redact(str(exc), spec)
-        if isinstance(exc, httpx.TimeoutException):
-            return f"timed out (no complete response within {_seconds(self._timeout)}, the timeout)"
-        detail = self._redact(str(exc), spec) or "no detail"
-        return f"connection error ({type(exc).__name__}: {detail})"
+        return fault_reason(exc, self._timeout, lambda text: self._redact(text, spec))
 
     def _preview(self, response: httpx.Response, spec: RequestSpec) -> str:
-        # Redact before cutting: a secret straddling the cut would otherwise show in part.
-        text = self._redact(response.text[: ERROR_BODY_PREVIEW * 4].strip(), spec)
-        if not text:
-            return ""
-        if len(text) > ERROR_BODY_PREVIEW:
-            text = text[:ERROR_BODY_PREVIEW] + "..."
-        return f": {text}"
+        return body_preview(response.text, lambda text: self._redact(text, spec))
 
     def _blocked_message(self, exc: BlockedAddressError, request: str | None) -> str:
         message = self._redact(str(exc))
@@ -400,19 +387,3 @@ def _spec_secrets(spec: RequestSpec) -> list[str]:
 
 def _accept(response_format: str | None) -> dict[str, str]:
     return {"Accept": ACCEPT[response_format]} if response_format in ACCEPT else {}
-
-
-def _wait_source(status: int, verdict: Verdict) -> str:
-    """`HTTP 429, Retry-After` / `HTTP 503, X-RateLimit-Reset, capped`: what the wait is based on."""
-    parts = [f"HTTP {status}"]
-    if verdict.hint:
-        parts.append(verdict.hint + (" capped by retry_after_cap" if verdict.capped else ""))
-    return ", ".join(parts)
-
-
-def _seconds(seconds: float) -> str:
-    if seconds < 10:
-        return f"{seconds:.1f} s"
-    if seconds < 120:
-        return f"{seconds:.0f} s"
-    return f"{seconds:.0f} s ({seconds / 60:.1f} min)"
