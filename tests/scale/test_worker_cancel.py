@@ -83,3 +83,65 @@ def test_cancel_reaches_a_queued_and_a_running_job_on_another_process(postgres_u
         except subprocess.TimeoutExpired:
             worker.kill()
         service.close()
+
+
+STALL_S = 2.0  # how long the server and the workers wait for a heartbeat before taking a worker for dead
+
+
+def test_the_run_of_a_worker_killed_mid_sync_is_closed_by_a_cancel(postgres_url, tmp_path, serve):
+    """No worker will end the run of one killed with SIGKILL: once its heartbeat is stale a cancel
+    closes the run at once, and the worker that later rescues the dead one's job syncs nothing."""
+    from sqlalchemy import create_engine, text
+
+    from restsync.scale.worker import queue_service
+
+    data_dir = tmp_path / "data"
+    settings = ServiceSettings(data_dir=data_dir, database_url=postgres_url, allow_private=True, scheduler=False,
+                               env={"RESTSYNC_SECRET_KEY": ""})
+    service, _ = queue_service(settings, stall_after_s=STALL_S)
+    api = serve(HelpApi(count=ITEMS))
+    api.hold_page = 2
+    dataset = service.create_dataset(name="kb", embedding_model="hashing", chunk_token_num=64)
+    connector = service.create_connector({"name": "source", "config": {**ragflow_config(api.base_url), "concurrency": 1}})
+    options = ("--concurrency", "1", "--stall-after", str(STALL_S))
+    doomed = start_worker(data_dir, postgres_url, "doomed", tmp_path / "doomed.log", *options)
+    heir = None
+    engine = create_engine(postgres_url)
+    try:
+        service.link_connector(connector["id"], dataset["id"])
+        assert api.held.wait(WAIT_LIMIT_S), "the worker never reached the held page"
+        run_id = service.syncs.active_run_id(connector["id"])
+        doomed.kill()  # SIGKILL: its job stays `doing`, its heartbeat stops
+        doomed.wait(timeout=20)
+        api.hold_page = None
+        api.release.set()
+
+        _until(lambda: service.syncs.cancel(connector["id"], "stop it")["status"] == "cancelled",
+               "a cancel to close the dead worker's run")
+        closed = service.syncs.run(run_id)
+        assert closed["error"] == "stop it" and closed["finished_at"] is not None
+        assert service.syncs.active_run_id(connector["id"]) is None
+        requests_before = len(api.requests)
+
+        heir = start_worker(data_dir, postgres_url, "heir", tmp_path / "heir.log", *options)
+
+        def job_status() -> str:
+            with engine.connect() as connection:
+                return connection.execute(text("SELECT status FROM procrastinate_jobs WHERE args ->> 'run_id' = :run"),
+                                          {"run": str(run_id)}).scalar_one()
+
+        # The heir's rescue pass ends the job: flagged by the cancel, it is not queued again (and a
+        # job retried before the flag would find its run finished and sync nothing).
+        _until(lambda: job_status() not in ("todo", "doing"), "the heir to rescue the dead worker's job")
+        assert service.syncs.run(run_id)["status"] == "cancelled"  # not run again
+        assert len(api.requests) == requests_before  # the API was not asked for anything more
+    finally:
+        for worker in (doomed, heir):
+            if worker is not None and worker.poll() is None:
+                worker.terminate()
+                try:
+                    worker.wait(timeout=20)
+                except subprocess.TimeoutExpired:
+                    worker.kill()
+        engine.dispose()
+        service.close()

@@ -56,6 +56,10 @@ def register(subparsers: Any) -> None:
     serve.add_argument("--queue", choices=["threads", "procrastinate"],
                        help="where syncs run: this process's threads (default) or jobs for `restsync worker` "
                             "(or env RESTSYNC_QUEUE); see docs/scaling.md")
+    serve.add_argument("--stall-after", type=float, default=10.0, metavar="S",
+                       help="with the procrastinate queue: seconds without a heartbeat before a worker is taken for "
+                            "dead, so that a cancel closes its runs at once; as the workers' --stall-after "
+                            "(default %(default)s)")
     serve.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
     serve.set_defaults(handler=run_serve)
 
@@ -122,7 +126,7 @@ def run_serve(args: argparse.Namespace) -> int:
         if queue == "procrastinate":
             from restsync.scale.worker import queue_service
 
-            service, _ = queue_service(settings)
+            service, _ = queue_service(settings, stall_after_s=args.stall_after)
         else:
             service = Service(settings)
         service.start()  # resume interrupted runs before anything new is queued

@@ -28,9 +28,19 @@ logger = logging.getLogger("restsync.scale")
 
 SYNC_TASK = "restsync.run_sync"
 QUEUE = "restsync-syncs"
-# A run's live jobs: one normally; the arguments are the run id (`defer(run_id=...)`).
-_LIVE_JOBS = """SELECT id FROM procrastinate_jobs
+# A worker whose heartbeat is older than this is taken for dead: its jobs are retried by the
+# others (`restsync worker --stall-after`), and a cancel closes its runs at once.
+DEFAULT_STALL_AFTER_S = 10.0
+# A run's jobs not finished yet: one normally; the arguments are the run id (`defer(run_id=...)`).
+_OPEN_JOBS = """SELECT id FROM procrastinate_jobs
                  WHERE task_name = %(task)s AND args ->> 'run_id' = %(run)s AND status IN ('todo', 'doing')"""
+# ...of which those a worker will still act on: waiting, or held by a worker that heartbeats.
+_LIVE_JOBS = """SELECT job.id FROM procrastinate_jobs job
+                  LEFT JOIN procrastinate_workers worker ON worker.id = job.worker_id
+                 WHERE job.task_name = %(task)s AND job.args ->> 'run_id' = %(run)s
+                   AND (job.status = 'todo'
+                        OR (job.status = 'doing'
+                            AND worker.last_heartbeat >= NOW() - make_interval(secs => %(stall_after_s)s)))"""
 
 
 def conninfo(database_url: str) -> str:
@@ -71,9 +81,10 @@ class QueueJobRunner:
 
     shared = True  # runs live in the shared database, not in this process
 
-    def __init__(self, app: Any, lock_of: Callable[[str], str]):
+    def __init__(self, app: Any, lock_of: Callable[[str], str], *, stall_after_s: float = DEFAULT_STALL_AFTER_S):
         self._app = app
         self._lock_of = lock_of
+        self._stall_after_s = stall_after_s
 
     def submit(self, job_id: str, work: Work) -> None:
         lock = self._lock_of(job_id)
@@ -83,16 +94,21 @@ class QueueJobRunner:
         """A queued job is cancelled at once; a running one is flagged for its worker (the reason
         travels on the run record, written by the caller). False when the run has no live job."""
         cancelled = False
-        for live in self._live_jobs(job_id):
-            cancelled = self._app.job_manager.cancel_job_by_id(live, abort=True) or cancelled
+        for job in self._jobs(_OPEN_JOBS, job_id):
+            cancelled = self._app.job_manager.cancel_job_by_id(job, abort=True) or cancelled
         return cancelled
 
     def is_active(self, job_id: str) -> bool:
-        """Whether a job of this run waits or runs somewhere in the cluster."""
-        return bool(self._live_jobs(job_id))
+        """Whether a job of this run waits, or runs on a worker that is alive. A job left `doing` by
+        a worker that died (no heartbeat for `stall_after_s`) is not: nobody will end its run, so a
+        cancel closes the run at once. The cancel also flagged the job, so the worker that rescues
+        it ends it instead of queueing it again (one retried before the flag finds its run finished
+        and syncs nothing)."""
+        return bool(self._jobs(_LIVE_JOBS, job_id))
 
-    def _live_jobs(self, job_id: str) -> list[int]:
-        rows = self._app.connector.get_sync_connector().execute_query_all(_LIVE_JOBS, task=SYNC_TASK, run=str(int(job_id)))
+    def _jobs(self, query: str, job_id: str) -> list[int]:
+        rows = self._app.connector.get_sync_connector().execute_query_all(
+            query, task=SYNC_TASK, run=str(int(job_id)), stall_after_s=self._stall_after_s)
         return [int(row["id"]) for row in rows]
 
     def shutdown(self, *, timeout: float) -> list[str]:

@@ -27,7 +27,7 @@ from typing import Any, Iterator
 from sqlalchemy import create_engine, text
 
 from restsync.errors import RestSyncError
-from restsync.scale.queue import QUEUE, SYNC_TASK, QueueJobRunner, build_app, ensure_schema
+from restsync.scale.queue import DEFAULT_STALL_AFTER_S, QUEUE, SYNC_TASK, QueueJobRunner, build_app, ensure_schema
 from restsync.service.jobs import CancelToken
 from restsync.service.service import Service, ServiceSettings
 
@@ -54,14 +54,16 @@ class WorkerOptions:
     name: str = ""
     concurrency: int = 2
     heartbeat_s: float = 2.0
-    stall_after_s: float = 10.0
+    stall_after_s: float = DEFAULT_STALL_AFTER_S
     rescue_every_s: float = 2.0
     schedule_every_s: int = 15
 
 
-def queue_service(settings: ServiceSettings, *, scheduler: bool = False, open_app: bool = True) -> tuple[Service, Any]:
+def queue_service(settings: ServiceSettings, *, scheduler: bool = False, open_app: bool = True,
+                  stall_after_s: float = DEFAULT_STALL_AFTER_S) -> tuple[Service, Any]:
     """The service with its runs deferred to the queue (what `serve` and `worker` both build).
-    `open_app`: open the queue for deferring now (a worker opens it itself when it starts)."""
+    `open_app`: open the queue for deferring now (a worker opens it itself when it starts).
+    `stall_after_s`: how long without a heartbeat before a worker is taken for dead."""
     if not settings.database_url:
         raise RestSyncError("the job queue needs a PostgreSQL state database (database_url)")
     app = build_app(settings.database_url)
@@ -69,7 +71,8 @@ def queue_service(settings: ServiceSettings, *, scheduler: bool = False, open_ap
     if open_app:
         app.open()
     holder: dict[str, Service] = {}
-    runner = QueueJobRunner(app, lock_of=lambda run_id: "sync:" + holder["service"].syncs.run(int(run_id))["connector_id"])
+    runner = QueueJobRunner(app, lock_of=lambda run_id: "sync:" + holder["service"].syncs.run(int(run_id))["connector_id"],
+                            stall_after_s=stall_after_s)
     service = Service(replace(settings, scheduler=scheduler, resume=False), runner=runner)
     holder["service"] = service
     return service, app
@@ -94,7 +97,7 @@ def run_worker(settings: ServiceSettings, options: WorkerOptions) -> None:
     import procrastinate
 
     name = options.name or f"{socket.gethostname()}-{os.getpid()}"
-    service, app = queue_service(settings, open_app=False)
+    service, app = queue_service(settings, open_app=False, stall_after_s=options.stall_after_s)
     locks = create_engine(settings.database_url, pool_size=options.concurrency + 1)
 
     @app.task(name=SYNC_TASK, queue=QUEUE, pass_context=True,
