@@ -40,6 +40,7 @@ COMMANDS = {
     "token": "restsync.cli.serve",
     "worker": "restsync.cli.worker",
     "migrate": "restsync.cli.migrate",
+    "migrate-server": "restsync.cli.migrate_server",
     "mcp": "restsync.cli.mcp",
     "import-ragflow": "restsync.cli.import_ragflow",
 }
