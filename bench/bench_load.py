@@ -52,6 +52,7 @@ def searcher(kb_dir: str, stop_file: str) -> int:
     errors: list[str] = []
     kb = KnowledgeBase.open(kb_dir, read_only=True)
     n = 0
+    ready = Path(stop_file).with_name("ready")
     while not os.path.exists(stop_file):
         query, where = QUERIES[n % len(QUERIES)], FILTERS[n % len(FILTERS)]
         started = time.perf_counter()
@@ -61,11 +62,25 @@ def searcher(kb_dir: str, stop_file: str) -> int:
             errors.append(f"{type(error).__name__}: {error}"[:200])
         latencies.append((time.perf_counter() - started) * 1000)
         n += 1
+        if n == 1:
+            ready.touch()  # the syncs start now, so every round runs under searches
     kb.close()
     print(json.dumps({"searches": len(latencies), "errors": len(errors), "error_kinds": sorted(set(errors))[:5],
                       "p50_ms": round(percentile(latencies, 0.50), 2), "p95_ms": round(percentile(latencies, 0.95), 2),
                       "p99_ms": round(percentile(latencies, 0.99), 2), "max_ms": round(max(latencies, default=0), 2)}))
     return 0
+
+
+def _wait_for_searcher(child: subprocess.Popen, ready: Path, limit_s: float = 120.0) -> None:
+    """Until the searcher has answered its first search: its start-up (imports, opening the
+    knowledge base) can take longer than a small load's syncs."""
+    deadline = time.monotonic() + limit_s
+    while not ready.exists():
+        if child.poll() is not None:
+            raise RuntimeError(f"the searcher exited before its first search (status {child.returncode})")
+        if time.monotonic() > deadline:
+            raise RuntimeError("the searcher did not answer a first search in time")
+        time.sleep(0.05)
 
 
 def config(base: str, source_id: str) -> dict:
@@ -89,6 +104,7 @@ def run(items: int, rounds: int, workdir: Path) -> dict:
     sync_source(kb, "main", config(base, "main"), allow_private=True)
     child = subprocess.Popen([sys.executable, __file__, "--searcher", str(kb_dir), str(stop_file)],
                              stdout=subprocess.PIPE, text=True)
+    _wait_for_searcher(child, workdir / "ready")
     memory: list[float] = []
     statuses: list[str] = []
     started = time.perf_counter()
