@@ -136,4 +136,3 @@ def _copy_state(source: Any, target: Any) -> dict[str, int]:
         writing.execute(text("SELECT setval(pg_get_serial_sequence('runs', 'id'), "
                              "COALESCE((SELECT MAX(id) FROM runs), 0) + 1, false)"))
     return copied
-
