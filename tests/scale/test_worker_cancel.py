@@ -8,7 +8,6 @@ its checkpoint kept, so the next sync resumes where it stopped."""
 
 from __future__ import annotations
 
-import subprocess
 import sys
 from pathlib import Path
 
@@ -21,7 +20,7 @@ from restsync.sync.state import CHECKPOINT_KEY  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "server"))
 from api import HelpApi, ragflow_config  # noqa: E402
-from servers.workers import start_worker, wait_until  # noqa: E402
+from servers.workers import start_worker, stop_workers, wait_until  # noqa: E402
 
 ITEMS = 50  # five pages of ten
 WAIT_LIMIT_S = 60  # real time: bounds a broken test; a passing one takes seconds
@@ -77,11 +76,7 @@ def test_cancel_reaches_a_queued_and_a_running_job_on_another_process(postgres_u
         assert queued_api.requests == []  # the cancelled queued job never ran
         assert service.syncs.cancel_quietly(queued, "nothing to cancel") is None
     finally:
-        worker.terminate()
-        try:
-            worker.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            worker.kill()
+        stop_workers(worker)
         service.close()
 
 
@@ -136,12 +131,6 @@ def test_the_run_of_a_worker_killed_mid_sync_is_closed_by_a_cancel(postgres_url,
         assert service.syncs.run(run_id)["status"] == "cancelled"  # not run again
         assert len(api.requests) == requests_before  # the API was not asked for anything more
     finally:
-        for worker in (doomed, heir):
-            if worker is not None and worker.poll() is None:
-                worker.terminate()
-                try:
-                    worker.wait(timeout=20)
-                except subprocess.TimeoutExpired:
-                    worker.kill()
+        stop_workers(doomed, heir)
         engine.dispose()
         service.close()

@@ -25,7 +25,7 @@ from restsync.sync.state import CHECKPOINT_KEY  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "server"))
 from api import HelpApi, ragflow_config  # noqa: E402
-from servers.workers import start_worker, wait_until  # noqa: E402
+from servers.workers import start_worker, stop_workers, wait_until  # noqa: E402
 
 SOURCES = 20
 ITEMS = 30  # three pages of ten
@@ -102,12 +102,5 @@ def test_workers_share_the_syncs_and_take_over_a_killed_workers_job(postgres_url
         # Nothing of a knowledge base in the data directory: only the credentials key.
         assert sorted(path.name for path in data_dir.rglob("*")) == ["secret.key"]
     finally:
-        for process in workers.values():
-            if process.poll() is None:
-                process.terminate()
-        for process in workers.values():
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        stop_workers(*workers.values())
         service.close()

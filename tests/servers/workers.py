@@ -20,6 +20,18 @@ def start_worker(data_dir: Path, database_url: str, name: str, log: Path, *optio
     return subprocess.Popen(command, stdout=log.open("wb"), stderr=subprocess.STDOUT, env=env)
 
 
+def stop_workers(*workers: subprocess.Popen | None) -> None:
+    """Ask every running worker to stop (SIGTERM), then wait; one that hangs is killed."""
+    running = [worker for worker in workers if worker is not None and worker.poll() is None]
+    for worker in running:
+        worker.terminate()
+    for worker in running:
+        try:
+            worker.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+
+
 def wait_until(condition: Callable[[], bool], what: str, limit_s: float) -> None:
     """Poll real processes (they run on their own clocks) until `condition()`, bounded."""
     pause = threading.Event()
