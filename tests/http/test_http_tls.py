@@ -7,6 +7,7 @@ valid until 2126, trusted by nothing but these tests).
 
 from __future__ import annotations
 
+import contextlib
 import ssl
 import threading
 from http.server import ThreadingHTTPServer
@@ -25,6 +26,9 @@ from restsync.http.retry import RetryPolicy
 
 CERT = Path(__file__).parent / "tls" / "cert.pem"
 KEY = Path(__file__).parent / "tls" / "key.pem"
+# The same, naming only localhost: a handshake verified against the pinned IP would fail with it.
+NAME_ONLY_CERT = Path(__file__).parent / "tls" / "name-only-cert.pem"
+NAME_ONLY_KEY = Path(__file__).parent / "tls" / "name-only-key.pem"
 
 
 class _Hello(LoopbackHandler):
@@ -32,18 +36,26 @@ class _Hello(LoopbackHandler):
         self.send_body(200, b'{"items": [{"id": 1}]}')
 
 
-@pytest.fixture
-def https_url():
+@contextlib.contextmanager
+def _tls_server(cert: Path, key: Path):
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Hello)
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(CERT, KEY)
+    context.load_cert_chain(cert, key)
     server.socket = context.wrap_socket(server.socket, server_side=True)
     server.daemon_threads = True
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
-    yield f"https://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    try:
+        yield f"https://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture
+def https_url():
+    with _tls_server(CERT, KEY) as url:
+        yield url
 
 
 @pytest.fixture
@@ -99,14 +111,22 @@ def test_an_untrusted_certificate_is_refused(fresh_shared_context, https_url):
 
 def test_ssl_cert_file_names_the_trusted_certificates(fresh_shared_context, monkeypatch, https_url):
     monkeypatch.setenv("SSL_CERT_FILE", str(CERT))  # read at the first handshake, as httpx reads it
-    # localhost resolves to the server's address whatever this machine's /etc/hosts says first.
-    with HttpClient(allow_private=True, resolver=lambda host: ["127.0.0.1"]) as client:
+    with HttpClient(allow_private=True) as client:
         response = client.send(RequestSpec(method="GET", url=https_url + "/items"))
-        assert response.data == {"items": [{"id": 1}]}
-        # By name: the guard pins the connection to the address it checked, and the handshake still
-        # sends and verifies the name (the certificate names localhost).
-        by_name = https_url.replace("127.0.0.1", "localhost")
+    assert response.data == {"items": [{"id": 1}]}
+
+
+def test_a_host_name_is_verified_though_the_connection_is_pinned_to_its_address(fresh_shared_context, monkeypatch):
+    # The guard connects to the address it checked; the handshake must still send and verify the
+    # name, which is all this certificate names. localhost resolves to the server's address
+    # whatever this machine's /etc/hosts lists first.
+    monkeypatch.setenv("SSL_CERT_FILE", str(NAME_ONLY_CERT))
+    with _tls_server(NAME_ONLY_CERT, NAME_ONLY_KEY) as url, \
+            HttpClient(allow_private=True, resolver=lambda host: ["127.0.0.1"]) as client:
+        by_name = url.replace("127.0.0.1", "localhost")
         assert client.send(RequestSpec(method="GET", url=by_name + "/items")).data == {"items": [{"id": 1}]}
+        with pytest.raises(SourceError, match="TLS certificate was refused"):
+            client.send(RequestSpec(method="GET", url=url + "/items"))  # by address: not what it names
 
 
 def test_a_context_given_its_own_ca_file(https_url):

@@ -128,6 +128,40 @@ def test_rebinding_after_check_cannot_change_the_target():
     assert seen == ["93.184.216.34", "93.184.216.34"]
 
 
+def test_rebinding_cannot_move_a_new_connection_of_our_own_pool():
+    """Our transport pins in the backend that opens connections: a connection opened after DNS
+    changed its answer still goes to the address checked first."""
+    from restsync.demo.loopback import LoopbackHandler
+    from restsync.demo.loopback import LoopbackServer as Server
+
+    class Closing(LoopbackHandler):
+        def do_GET(self) -> None:  # every answer closes its connection: each request opens a new one
+            self.close_connection = True
+            self.send_body(200, b'{"ok": true}', headers={"Connection": "close"})
+
+    answers = {"rebind.test": ["127.0.0.1"]}
+    calls: list[str] = []
+    with Server(Closing) as server:
+        client = HttpClient(allow_private=True, resolver=resolver_for(answers, calls))
+        url = f"http://rebind.test:{server.port}/items"
+        assert client.send(RequestSpec("GET", url)).data == {"ok": True}
+        answers["rebind.test"] = ["10.255.255.1"]  # DNS now points elsewhere
+        assert client.send(RequestSpec("GET", url)).data == {"ok": True}  # a new connection, same address
+        client.close()
+    assert calls == ["rebind.test"]
+
+
+def test_our_transport_pins_its_connections_under_every_httpx_allowed():
+    from restsync.http.ssrf import PinnedBackend, pin_connections
+
+    transport = httpx.HTTPTransport()
+    try:
+        assert pin_connections(transport, AddressGuard()) is True
+        assert isinstance(transport._pool._network_backend, PinnedBackend)
+    finally:
+        transport.close()
+
+
 def test_allow_private_skips_policy_but_still_pins():
     table = {"internal.corp": ["10.0.0.7"], "localhost": ["127.0.0.1"]}
     guard = AddressGuard(allow_private=True, resolver=resolver_for(table))

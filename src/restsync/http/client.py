@@ -41,7 +41,7 @@ from restsync.http.pacing import RatePacer
 from restsync.http.redact import SENSITIVE_QUERY_PARAMS, Redactor, is_sensitive_name, secret_parts
 from restsync.http.request import ApiResponse, RequestSpec, merge_query, remove_query_params, request_url
 from restsync.http.retry import Action, RetryPolicy, backoff_delay, classify
-from restsync.http.ssrf import AddressGuard, GuardedTransport, Resolver
+from restsync.http.ssrf import AddressGuard, GuardedTransport, Resolver, pin_connections
 from restsync.http.tls import certificate_refusal, http_transport
 from restsync.http.wording import body_preview, fault_reason, seconds_text, wait_source
 
@@ -250,7 +250,9 @@ class HttpClient:
                                   max_keepalive_connections=self._max_connections)
             transport = http_transport(limits=limits)
             deadline.install(transport)
-        guarded = GuardedTransport(transport, self._guard, close_inner=owns_transport)
+        # Our own pool pins connections itself (per host name); a caller's transport gets pinned URLs.
+        pinned_below = owns_transport and pin_connections(transport, self._guard)
+        guarded = GuardedTransport(transport, self._guard, close_inner=owns_transport, pinned_below=pinned_below)
         client = httpx.Client(
             transport=LimitedTransport(guarded, self._max_response_bytes),
             headers=self._headers,

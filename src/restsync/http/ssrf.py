@@ -2,8 +2,13 @@
 
 Every request (first hops, redirect hops, OAuth2 token requests) passes through
 `GuardedTransport`, so nothing can bypass the policy. A host is resolved, checked and pinned
-once per client: the request is then sent to the checked IP (with the original Host header and
-TLS server name), so a DNS answer that changes later (rebinding) cannot redirect it.
+once per client: its connections then go to the checked IP (with the original Host header and
+TLS server name), so a DNS answer that changes later (rebinding) cannot redirect them.
+
+Where the pin is applied: in restsync's own transport, by the network backend that opens the
+connections (`pin_connections`), so the connection pool keeps connections per host name and a
+TLS connection verified for one name never carries a request for another name on the same IP.
+A transport handed in by the caller gets each request's URL rewritten to the IP instead.
 """
 
 from __future__ import annotations
@@ -11,8 +16,10 @@ from __future__ import annotations
 import ipaddress
 import socket
 import threading
+import typing
 from typing import Callable
 
+import httpcore
 import httpx
 
 from restsync.errors import BlockedAddressError
@@ -130,18 +137,21 @@ class AddressGuard:
 
 
 class GuardedTransport(httpx.BaseTransport):
-    """Wraps the real transport: refuses bad targets and sends each request to its pinned IP."""
+    """Wraps the real transport: refuses bad targets and sends each request to its pinned IP.
+    `pinned_below`: the inner transport's connections are pinned by `pin_connections` already."""
 
-    def __init__(self, inner: httpx.BaseTransport, guard: AddressGuard, *, close_inner: bool = True):
+    def __init__(self, inner: httpx.BaseTransport, guard: AddressGuard, *, close_inner: bool = True,
+                 pinned_below: bool = False):
         self._inner = inner
         self.guard = guard
         # A transport handed in by the caller may be shared by several clients: theirs to close.
         self._close_inner = close_inner
+        self._pinned_below = pinned_below
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         original_url = request.url
         address = self.guard.check_url(original_url)
-        if address == original_url.host:
+        if address == original_url.host or self._pinned_below:
             return self._inner.handle_request(request)
         # The Host header was set from the original URL when the request was built; only the
         # connection target changes. SNI (and certificate checks) keep using the real name.
@@ -156,3 +166,36 @@ class GuardedTransport(httpx.BaseTransport):
     def close(self) -> None:
         if self._close_inner:
             self._inner.close()
+
+
+class PinnedBackend(httpcore.NetworkBackend):
+    """Opens each connection to the address the guard checked for its host (never a fresh DNS
+    answer), while the pool above keys it, and TLS verifies it, by the host's name."""
+
+    def __init__(self, inner: httpcore.NetworkBackend, guard: AddressGuard):
+        self._inner = inner
+        self._guard = guard
+
+    def connect_tcp(self, host: str, port: int, timeout: float | None = None, local_address: str | None = None,
+                    socket_options: typing.Iterable[typing.Any] | None = None) -> httpcore.NetworkStream:
+        return self._inner.connect_tcp(self._guard.pinned_address(host), port, timeout=timeout,
+                                       local_address=local_address, socket_options=socket_options)
+
+    def connect_unix_socket(self, path: str, timeout: float | None = None,
+                            socket_options: typing.Iterable[typing.Any] | None = None) -> httpcore.NetworkStream:
+        raise BlockedAddressError("unix sockets are not allowed")
+
+    def sleep(self, seconds: float) -> None:
+        self._inner.sleep(seconds)
+
+
+def pin_connections(transport: object, guard: AddressGuard) -> bool:
+    """Put `PinnedBackend` under an `httpx.HTTPTransport`'s connection pool. The pool's backend is
+    not public API: False when it could not be installed (requests are then pinned by URL, as
+    for a caller's transport; a test asserts it is installed, so an upgrade that breaks it is seen)."""
+    pool = getattr(transport, "_pool", None)
+    backend = getattr(pool, "_network_backend", None)
+    if backend is None:
+        return False
+    pool._network_backend = PinnedBackend(backend, guard)  # type: ignore[union-attr]
+    return True
