@@ -53,8 +53,10 @@ def test_a_whole_server_moves_and_carries_on(tmp_path, serve, postgres_url, milv
 
     status = main(["migrate-server", "--data-dir", str(data_dir), "--database-url", postgres_url,
                    "--index-url", milvus_url, "--sample", "5"])
-    report = json.loads(capsys.readouterr().out)
+    captured = capsys.readouterr()
+    report = json.loads(captured.out)
     assert status == 0, report
+    assert f"dataset {synced['id']}: 30 documents copied" in captured.err  # progress while copying
     assert report["rows"]["datasets"] == 2 and report["rows"]["connectors"] == 1 and report["rows"]["runs"] == 1
     assert report["rows"]["tokens"] == 1
     copy = report["knowledge_bases"][synced["id"]]

@@ -49,6 +49,8 @@ def run_migrate_server(args: argparse.Namespace) -> int:
                           key="database_url")
     index_url = args.index_url or os.environ.get(INDEX_URL_ENV) or None
     report = move_server(Path(args.data_dir), database_url, index_url, sample=max(args.sample, 0),
-                         on_progress=lambda what: print(f"  copying the {what}", file=sys.stderr))
+                         on_progress=lambda dataset, done: print(f"\r  dataset {dataset}: {done} documents copied",
+                                                                 end="", file=sys.stderr))
+    print(file=sys.stderr)
     write_json(sys.stdout, report.to_dict())
     return 0 if report.ok else 1

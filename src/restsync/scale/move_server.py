@@ -35,7 +35,8 @@ from restsync.service.syncs import ACTIVE
 # Tables whose rows make a state "in use": a target holding any is refused.
 _CONTENT_TABLES = ("datasets", "connectors", "tokens", "runs")
 
-Progress = Callable[[str], None] | None
+# (dataset id, documents of its knowledge base copied so far), after each batch
+Progress = Callable[[str, int], None] | None
 
 
 @dataclass
@@ -71,10 +72,9 @@ def move_server(data_dir: Path, database_url: str, index_url: str | None = None,
         datasets = _check_movable(source, target)
         if store_url_for(database_url, index_url):
             for dataset_id, directory in datasets:
-                if on_progress:
-                    on_progress(f"knowledge base of dataset {dataset_id}")
+                progress = (lambda done, dataset=dataset_id: on_progress(dataset, done)) if on_progress else None
                 report.knowledge_bases[dataset_id] = _move_knowledge_base(
-                    data_dir / directory, database_url, index_url, directory, sample)
+                    data_dir / directory, database_url, index_url, directory, sample, progress)
         if report.ok:
             report.rows = _copy_state(source, target)
     finally:
@@ -100,11 +100,13 @@ def _check_movable(source: Any, target: Any) -> list[tuple[str, str]]:
     return datasets
 
 
-def _move_knowledge_base(kb_dir: Path, database_url: str, index_url: str, name: str, sample: int) -> dict[str, Any]:
+def _move_knowledge_base(kb_dir: Path, database_url: str, index_url: str, name: str, sample: int,
+                         on_progress: Callable[[int], None] | None) -> dict[str, Any]:
     if not has_store(kb_dir):  # a dataset never opened: the new setup creates it empty
         return {"ok": True, "copied_to": None, "documents": 0}
     try:
-        return copy_to_cluster(kb_dir, database_url, index_url, name=name, sample=sample).to_dict()
+        return copy_to_cluster(kb_dir, database_url, index_url, name=name, sample=sample,
+                               on_progress=on_progress).to_dict()
     except ConfigError as exc:
         if "already holds documents" not in str(exc):
             raise
