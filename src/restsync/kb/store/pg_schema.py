@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 
 import xxhash
-from sqlalchemy import Column, ForeignKey, Index, Integer, LargeBinary, MetaData, String, Table, Text
+from sqlalchemy import Column, Index, LargeBinary, MetaData, Table
 
 from restsync.kb.store import schema
 
@@ -19,12 +19,7 @@ for _table in (schema.meta, schema.sources, schema.documents, schema.doc_meta, s
 chunks = Table(
     "chunks",
     metadata,
-    Column("chunk_key", Integer, primary_key=True, autoincrement=True),
-    Column("doc_key", Integer, ForeignKey("documents.doc_key", ondelete="CASCADE"), nullable=False),
-    Column("ordinal", Integer, nullable=False),
-    Column("title", Text, nullable=False),
-    Column("text", Text, nullable=False),
-    Column("embed_hash", String(32), nullable=False),
+    *schema.chunk_columns(),
     Column("vector", LargeBinary, nullable=False),  # float32, little-endian, unit length
     Index("ix_chunks_doc", "doc_key", "ordinal"),
     Index("ix_chunks_hash", "embed_hash"),

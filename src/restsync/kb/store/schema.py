@@ -63,15 +63,24 @@ doc_meta = Table(
 
 CHUNK_MAP_INDEX = "ix_chunks_map"
 
+
+def chunk_columns() -> list[Column]:
+    """The columns of a chunk in every store, whatever holds its vector (new objects for each
+    table: a column belongs to one). Copies between stores rely on them matching."""
+    return [
+        Column("chunk_key", Integer, primary_key=True, autoincrement=True),
+        Column("doc_key", Integer, ForeignKey("documents.doc_key", ondelete="CASCADE"), nullable=False),
+        Column("ordinal", Integer, nullable=False),
+        Column("title", Text, nullable=False),  # denormalised: the keyword index weighs it
+        Column("text", Text, nullable=False),
+        Column("embed_hash", String(32), nullable=False),
+    ]
+
+
 chunks = Table(
     "chunks",
     metadata,
-    Column("chunk_key", Integer, primary_key=True, autoincrement=True),
-    Column("doc_key", Integer, ForeignKey("documents.doc_key", ondelete="CASCADE"), nullable=False),
-    Column("ordinal", Integer, nullable=False),
-    Column("title", Text, nullable=False),  # denormalised: the keyword index weighs it
-    Column("text", Text, nullable=False),
-    Column("embed_hash", String(32), nullable=False),
+    *chunk_columns(),
     Column("vec_row", Integer, nullable=False),  # row in the vector file
     # Covers the chunk map search loads (chunk_key is the rowid) and lookups by document.
     Index(CHUNK_MAP_INDEX, "doc_key", "vec_row"),
