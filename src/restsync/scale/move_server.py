@@ -22,11 +22,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import func, insert, select
 from sqlalchemy.exc import OperationalError
 
 from restsync.errors import ConfigError
 from restsync.kb.location import store_url_for
+from restsync.kb.store.pg_schema import advance_sequence
 from restsync.scale.migrate import MigrationReport, copy_to_cluster, has_store
 from restsync.service.db import Base, DatasetRow, RunRow, open_database
 from restsync.service.service import DATABASE_FILE
@@ -135,6 +136,5 @@ def _copy_state(source: Any, target: Any) -> dict[str, int]:
             if rows:
                 writing.execute(insert(table), rows)
             copied[table.name] = len(rows)
-        writing.execute(text("SELECT setval(pg_get_serial_sequence('runs', 'id'), "
-                             "COALESCE((SELECT MAX(id) FROM runs), 0) + 1, false)"))
+        advance_sequence(writing, RunRow.__tablename__, "id")
     return copied

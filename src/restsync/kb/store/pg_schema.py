@@ -8,7 +8,8 @@ from __future__ import annotations
 import re
 
 import xxhash
-from sqlalchemy import Column, Index, LargeBinary, MetaData, Table
+from sqlalchemy import Column, Index, LargeBinary, MetaData, Table, text
+from sqlalchemy.engine import Connection
 
 from restsync.kb.store import schema
 
@@ -27,6 +28,14 @@ chunks = Table(
 
 # Serial columns whose sequences a copy with explicit keys must move past the highest key.
 SERIAL_COLUMNS = [("documents", "doc_key"), ("chunks", "chunk_key"), ("sync_runs", "id")]
+
+
+def advance_sequence(conn: Connection, table: str, column: str) -> None:
+    """After rows were copied in with their keys: the serial `column` of `table` (schema-qualified
+    where needed) continues after its highest value, so new rows never collide with copied ones."""
+    conn.execute(text(f"SELECT setval(pg_get_serial_sequence(:table, :column), "
+                      f"COALESCE((SELECT max({column}) FROM {table}), 0) + 1, false)"),
+                 {"table": table, "column": column})
 
 _MAX_IDENTIFIER = 63  # PostgreSQL truncates longer names
 

@@ -150,10 +150,7 @@ class PostgresStore(RelationalStore):
 
     def _after_import(self, conn: Connection) -> None:
         for table, column in pg_schema.SERIAL_COLUMNS:
-            qualified = f'"{self.schema_name}".{table}'
-            conn.execute(text(f"SELECT setval(pg_get_serial_sequence(:table, :column), "
-                              f"COALESCE((SELECT max({column}) FROM {qualified}), 0) + 1, false)"),
-                         {"table": qualified, "column": column})
+            pg_schema.advance_sequence(conn, f'"{self.schema_name}".{table}', column)
 
     @staticmethod
     def _replace_row(conn: Connection, table: Any, key: dict[str, Any], values: dict[str, Any]) -> None:
