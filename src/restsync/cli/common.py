@@ -12,6 +12,7 @@ from typing import Any
 from restsync.errors import ConfigError
 from restsync.timestamps import parse_iso
 
+DEFAULT_DATA_DIR = "restsync-data"  # the server's directory: state, credentials key, knowledge bases
 ALLOW_PRIVATE_ENV = "RESTSYNC_ALLOW_PRIVATE"
 ALLOW_PRIVATE_HINT = (f"use --allow-private (or {ALLOW_PRIVATE_ENV}=1) to reach private/loopback addresses "
                       "on purpose")

@@ -17,12 +17,11 @@ import sys
 from pathlib import Path
 from typing import Any, Mapping
 
-from restsync.cli.common import add_global_flags, allow_private
+from restsync.cli.common import DEFAULT_DATA_DIR, add_global_flags, allow_private
 from restsync.cli.exit_codes import EXIT_OK
 from restsync.cli.output import write_json
 from restsync.errors import ConfigError
 
-DEFAULT_DATA_DIR = "restsync-data"
 SYNC_LIMIT_S = 24 * 3600
 
 

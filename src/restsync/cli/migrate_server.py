@@ -11,6 +11,7 @@ import sys
 from typing import Any
 
 from restsync.cli.output import write_json
+from restsync.cli.common import DEFAULT_DATA_DIR
 from restsync.scale.config import DATABASE_URL_ENV, INDEX_URL_ENV
 
 
@@ -22,7 +23,7 @@ def register(subparsers: Any) -> None:
                     "an external --index-url every dataset's knowledge base into PostgreSQL and that index too "
                     "(nothing re-embedded, each copy verified). Then start `restsync serve` and the workers with "
                     "the same URLs and the same secret key. Exit 1 when a copy's check fails.")
-    command.add_argument("--data-dir", default="restsync-data", metavar="DIR",
+    command.add_argument("--data-dir", default=DEFAULT_DATA_DIR, metavar="DIR",
                          help="the server's data directory (default %(default)s)")
     command.add_argument("--database-url", default=None, metavar="URL",
                          help=f"the empty PostgreSQL state database to fill (or env {DATABASE_URL_ENV})")

@@ -18,13 +18,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from restsync.cli.common import ALLOW_PRIVATE_ENV
+from restsync.cli.common import ALLOW_PRIVATE_ENV, DEFAULT_DATA_DIR
 from restsync.cli.exit_codes import EXIT_FAILED, EXIT_OK, EXIT_USAGE
 from restsync.cli.output import write_json
+from restsync.scale.config import DEFAULT_STALL_AFTER_S
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8700
-DEFAULT_DATA_DIR = "restsync-data"
 
 
 def register(subparsers: Any) -> None:
@@ -56,7 +56,7 @@ def register(subparsers: Any) -> None:
     serve.add_argument("--queue", choices=["threads", "procrastinate"],
                        help="where syncs run: this process's threads (default) or jobs for `restsync worker` "
                             "(or env RESTSYNC_QUEUE); see docs/scaling.md")
-    serve.add_argument("--stall-after", type=float, default=10.0, metavar="S",
+    serve.add_argument("--stall-after", type=float, default=DEFAULT_STALL_AFTER_S, metavar="S",
                        help="with the procrastinate queue: seconds without a heartbeat before a worker is taken for "
                             "dead, so that a cancel closes its runs at once; as the workers' --stall-after "
                             "(default %(default)s)")

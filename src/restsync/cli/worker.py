@@ -18,7 +18,8 @@ from typing import Any
 
 from restsync.cli.common import ALLOW_PRIVATE_ENV, allow_private
 
-from restsync.scale.config import DATABASE_URL_ENV, INDEX_URL_ENV
+from restsync.cli.common import DEFAULT_DATA_DIR
+from restsync.scale.config import DATABASE_URL_ENV, DEFAULT_STALL_AFTER_S, INDEX_URL_ENV
 
 
 def register(subparsers: Any) -> None:
@@ -28,7 +29,7 @@ def register(subparsers: Any) -> None:
                     "database (PostgreSQL). Start as many as needed, on any machine (with a Milvus index the knowledge bases "
                     "live in PostgreSQL; otherwise the machines share the data directory). "
                     "A worker killed mid-sync has its job taken over by another, which resumes from the checkpoint.")
-    worker.add_argument("--data-dir", default="restsync-data", metavar="DIR",
+    worker.add_argument("--data-dir", default=DEFAULT_DATA_DIR, metavar="DIR",
                         help="the server's data directory (credentials key; knowledge bases unless they live in PostgreSQL)")
     worker.add_argument("--database-url", default=None, metavar="URL",
                         help=f"the state database, PostgreSQL (or env {DATABASE_URL_ENV})")
@@ -36,7 +37,7 @@ def register(subparsers: Any) -> None:
                         help=f"the search index the server uses (or env {INDEX_URL_ENV})")
     worker.add_argument("--name", default="", help="this worker's name in run records (default host-pid)")
     worker.add_argument("--concurrency", type=int, default=2, metavar="N", help="jobs at once (default %(default)s)")
-    worker.add_argument("--stall-after", type=float, default=10.0, metavar="S",
+    worker.add_argument("--stall-after", type=float, default=DEFAULT_STALL_AFTER_S, metavar="S",
                         help="seconds without a heartbeat before a worker's job is taken over (default %(default)s)")
     worker.add_argument("--heartbeat", type=float, default=2.0, metavar="S", help="heartbeat interval (default %(default)s)")
     worker.add_argument("--allow-private", action="store_true", default=None,

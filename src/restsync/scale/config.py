@@ -12,6 +12,9 @@ DATABASE_URL_ENV = "RESTSYNC_DATABASE_URL"  # postgresql+psycopg://user@host/db
 INDEX_URL_ENV = "RESTSYNC_INDEX_URL"  # milvus://host:19530 (token in RESTSYNC_INDEX_TOKEN)
 QUEUE_ENV = "RESTSYNC_QUEUE"  # "procrastinate": syncs become jobs for `restsync worker`
 QUEUES = ("threads", "procrastinate")
+# A worker whose heartbeat is older than this is taken for dead: its jobs are retried by the
+# others, and a cancel closes its runs at once (`--stall-after` on `worker` and `serve`).
+DEFAULT_STALL_AFTER_S = 10.0
 
 
 def resolve(flag: str | None, env_name: str, env: Mapping[str, str]) -> str | None:

@@ -22,15 +22,13 @@ from sqlalchemy import create_engine, inspect
 from sqlalchemy.engine import make_url
 
 from restsync.errors import ConfigError
+from restsync.scale.config import DEFAULT_STALL_AFTER_S
 from restsync.service.jobs import Work
 
 logger = logging.getLogger("restsync.scale")
 
 SYNC_TASK = "restsync.run_sync"
 QUEUE = "restsync-syncs"
-# A worker whose heartbeat is older than this is taken for dead: its jobs are retried by the
-# others (`restsync worker --stall-after`), and a cancel closes its runs at once.
-DEFAULT_STALL_AFTER_S = 10.0
 # A run's jobs not finished yet: one normally; the arguments are the run id (`defer(run_id=...)`).
 _OPEN_JOBS = """SELECT id FROM procrastinate_jobs
                  WHERE task_name = %(task)s AND args ->> 'run_id' = %(run)s AND status IN ('todo', 'doing')"""

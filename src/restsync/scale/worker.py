@@ -27,7 +27,8 @@ from typing import Any, Iterator
 from sqlalchemy import create_engine, text
 
 from restsync.errors import RestSyncError
-from restsync.scale.queue import DEFAULT_STALL_AFTER_S, QUEUE, SYNC_TASK, QueueJobRunner, build_app, ensure_schema
+from restsync.scale.config import DEFAULT_STALL_AFTER_S
+from restsync.scale.queue import QUEUE, SYNC_TASK, QueueJobRunner, build_app, ensure_schema
 from restsync.service.jobs import CancelToken
 from restsync.service.service import Service, ServiceSettings
 
